@@ -1,0 +1,32 @@
+# Two commands for a new user: `make run` and `make test`. Each builds its own virtualenv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test test-fast test-slow lint bench clean
+
+$(BIN)/.train: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[train]'
+	touch $@
+
+$(BIN)/.dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/.train $@
+
+## run the assistant: trains the bundled model if missing or stale, then opens the NLU shell
+run: $(BIN)/.train
+	$(BIN)/assistant run
+
+## run every test: the fast suite (tiny model) and the real-model tests (marker `slow`)
+test: $(BIN)/.dev
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m slow
+
+test-fast: $(BIN)/.dev
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) models reports

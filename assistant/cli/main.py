@@ -1,0 +1,51 @@
+"""The `assistant` console script: thin commands that call library functions."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from assistant.cli._printer import err_console
+from assistant.cli.shell import nlu_shell, shell_cmd
+from assistant.cli.test_cmd import test_app
+from assistant.cli.train import DEFAULT_DATA, DEFAULT_MODEL, run_training, train_cmd
+from assistant.errors import AssistantError, DataValidationError
+
+app = typer.Typer(help="Self-hosted smart-home assistant.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.command("train")(train_cmd)
+app.command("shell")(shell_cmd)
+app.add_typer(test_app, name="test")
+
+
+@app.command("run")
+def run_cmd(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", help="training data"),
+    model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder"),
+) -> None:
+    """Train the bundled model if it is missing or stale, then open the NLU shell."""
+    run_training(data, model)
+    nlu_shell(model)
+
+
+@app.callback()
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="debug logging")) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    try:
+        app()
+    except DataValidationError as exc:
+        err_console.print(f"[red]error {exc.code}[/]: {len(exc.problems)} problem(s) in the training data:")
+        for p in exc.problems:
+            err_console.print(f"  {p}", markup=False)
+        err_console.print("nothing was trained", markup=False)
+        raise SystemExit(2) from None
+    except AssistantError as exc:
+        fix = f"\n  fix: {exc.hint}" if exc.hint else ""
+        err_console.print(f"error {exc.code}: {exc.message}{fix}", markup=False)
+        raise SystemExit(2) from None

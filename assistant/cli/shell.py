@@ -1,0 +1,39 @@
+"""`assistant shell`: type a sentence, see its parse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from assistant.cli._printer import console
+from assistant.cli.train import DEFAULT_MODEL
+from assistant.errors import InvalidTextError
+
+
+def nlu_shell(model_dir: Path) -> None:
+    from assistant.nlu.runtime import NLUModel
+
+    model = NLUModel.load(model_dir)
+    console.print(f"NLU shell ({model_dir}, {model.provider}, {model.precision}). "
+                  "Type a sentence; Ctrl-D or /exit to quit.")
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if line.strip() in ("/exit", "/quit"):
+            return
+        try:
+            result = model.parse(line)
+        except InvalidTextError as exc:
+            console.print(json.dumps({"error": exc.to_dict()}))
+            continue
+        console.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
+
+
+def shell_cmd(model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder")) -> None:
+    """Interactive NLU shell: prints the parse of each line."""
+    nlu_shell(model)

@@ -1,0 +1,31 @@
+"""`assistant test nlu`: evaluate a model folder on a dataset, in the spirit of `rasa test nlu`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from assistant.cli._printer import console
+from assistant.cli.train import DEFAULT_DATA, DEFAULT_MODEL
+
+test_app = typer.Typer(help="Evaluate the assistant.", no_args_is_help=True)
+
+
+@test_app.command("nlu")
+def test_nlu(
+    model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder"),
+    data: Path = typer.Option(DEFAULT_DATA, "--data", help="Rasa YAML, HWU64 .jsonl or SNIPS folder"),
+    out: Path = typer.Option(Path("reports"), "--out", help="folder for the reports"),
+) -> None:
+    """Write intent_report.json, entity_report.json, errors.json and a confusion matrix PNG."""
+    from assistant.nlu.data.importers import load_dataset
+    from assistant.nlu.evaluation import evaluate
+    from assistant.nlu.runtime import NLUModel
+
+    nlu = NLUModel.load(model)
+    summary = evaluate(nlu.parse_batch, load_dataset(data), out)
+    console.print(
+        f"intent accuracy {summary.intent_accuracy:.4f}, entity micro F1 "
+        f"{summary.entity_micro_f1:.4f} on {summary.n_examples} examples; reports in {out}"
+    )

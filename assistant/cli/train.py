@@ -1,0 +1,52 @@
+"""`assistant train`: parse options, call the library, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from assistant.cli._printer import console
+from assistant.nlu.config import load_config
+from assistant.nlu.training.pipeline import TrainOutcome, train_model
+
+DEFAULT_DATA = Path("nlu_data")
+DEFAULT_MODEL = Path("models/nlu")
+
+
+def run_training(
+    data: Path, out: Path, config: Path | None = None, *, force: bool = False, **overrides: object
+) -> TrainOutcome:
+    cfg = load_config(config, **overrides)
+    columns = (TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("train", total=None, loss=float("nan"))
+
+        def report(step: int, total: int, stats: dict[str, float]) -> None:
+            bar.update(task, completed=step, total=total, loss=stats["loss"])
+
+        outcome = train_model(data, out, cfg, force=force, progress=report)
+    if outcome.reused:
+        console.print(f"[green]model in {out} is up to date[/] (data and config unchanged); use --force to retrain")
+    else:
+        m = outcome.metrics
+        console.print(
+            f"[green]trained[/] {out} in {outcome.seconds:.0f} s: intent accuracy "
+            f"{m.get('intent_accuracy', 0):.3f}, entity F1 {m.get('entity_f1', 0):.3f} "
+            f"({m.get('split')} split, {m.get('examples')} examples)"
+        )
+    return outcome
+
+
+def train_cmd(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", help="training data folder or file"),
+    out: Path = typer.Option(DEFAULT_MODEL, "--out", help="model folder to write"),
+    config: Path | None = typer.Option(None, "--config", help="training config YAML"),
+    epochs: int | None = typer.Option(None, "--epochs", help="override epochs"),
+    holdout: float | None = typer.Option(None, "--holdout", help="fraction held out for metrics"),
+    force: bool = typer.Option(False, "--force", help="retrain even if nothing changed"),
+) -> None:
+    """Train the NLU model (reuses the existing one if data and config are unchanged)."""
+    run_training(data, out, config, force=force, epochs=epochs, holdout_fraction=holdout)

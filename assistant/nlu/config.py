@@ -1,0 +1,74 @@
+"""Training configuration: validated, unknown keys rejected, saved resolved with the model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import DataValidationError, Problem
+
+
+class TinyEncoder(BaseModel):
+    """A random-initialised encoder (tests, smoke runs): same tokenizer, tiny sizes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hidden_size: int = 32
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 2
+    intermediate_size: int = 64
+
+
+class TrainingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    encoder: Literal["all-MiniLM-L6-v2", "tiny"] = "all-MiniLM-L6-v2"
+    tiny: TinyEncoder = Field(default_factory=TinyEncoder)
+    epochs: int = Field(10, ge=1, le=200)
+    batch_size: int = Field(32, ge=1, le=1024)
+    learning_rate: float = Field(1e-4, gt=0)
+    head_learning_rate: float = Field(2e-3, gt=0)
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    weight_decay: float = Field(0.01, ge=0)
+    dropout: float = Field(0.1, ge=0, lt=1)
+    max_tokens: int = Field(64, ge=8, le=512)
+    max_width: int = Field(8, ge=1, le=32)
+    span_hidden: int = Field(256, ge=8)
+    width_dim: int = Field(32, ge=4)
+    span_loss_weight: float = Field(1.0, ge=0)
+    intent_threshold: float = Field(0.4, ge=0, le=1)
+    span_threshold: float = Field(0.5, ge=0, le=1)
+    fallback_intent: str = "out_of_scope"
+    holdout_fraction: float = Field(0.0, ge=0, lt=1)
+    seed: int = 42
+    threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
+
+    def fingerprint(self) -> str:
+        """Hash of every setting except ``threads`` (which cannot change the result)."""
+        data = self.model_dump(exclude={"threads"})
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def load_config(path: str | Path | None, **overrides: object) -> TrainingConfig:
+    raw: dict[str, object] = {}
+    if path is not None:
+        p = Path(path)
+        loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise DataValidationError([Problem(f"{p}:1", "config must be a mapping", "")])
+        raw.update(loaded)
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return TrainingConfig.model_validate(raw)
+    except ValidationError as exc:
+        where = str(path) if path is not None else "<options>"
+        raise DataValidationError(
+            [
+                Problem(where, f"{'.'.join(map(str, e['loc']))}: {e['msg']}", "see docs/training.md")
+                for e in exc.errors()
+            ]
+        ) from None

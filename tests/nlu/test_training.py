@@ -1,0 +1,87 @@
+"""Training and export with a tiny random-initialised encoder: the whole pipeline in seconds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.nlu.config import load_config
+from assistant.nlu.runtime import NLUModel
+from assistant.nlu.training.pipeline import train_model
+
+
+def test_model_folder_contents(tiny_model: Path) -> None:
+    for name in ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json",
+                 "synonyms.json", "config.json", "meta.json", "metrics.json"):
+        assert (tiny_model / name).is_file(), f"{name} missing from the model folder"
+    labels = json.loads((tiny_model / "labels.json").read_text())
+    assert labels["intents"] == ["greet", "out_of_scope", "set_temperature", "turn_off", "turn_on"]
+    assert labels["entities"] == ["O", "device", "number", "room", "temperature"]
+    config = json.loads((tiny_model / "config.json").read_text())
+    assert config["encoder"] == "tiny" and config["epochs"] == 40  # the resolved config is saved
+    meta = json.loads((tiny_model / "meta.json").read_text())
+    assert len(meta["data_hash"]) == 64 and len(meta["config_hash"]) == 64
+    assert json.loads((tiny_model / "synonyms.json").read_text()) == {"cookhouse": "kitchen"}
+    # the INT8 graph really is quantised: smaller than FP32 and FP16 smaller too
+    fp32 = (tiny_model / "model.onnx").stat().st_size
+    assert (tiny_model / "model.int8.onnx").stat().st_size < fp32
+    assert (tiny_model / "model.fp16.onnx").stat().st_size < fp32
+
+
+def test_tiny_model_learns_its_training_data(tiny_model: Path) -> None:
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
+    assert metrics["split"] == "train" and metrics["examples"] == 28
+    assert metrics["intent_accuracy"] >= 0.9, metrics
+    assert metrics["entity_f1"] >= 0.8, metrics
+
+
+def test_parse_returns_nested_entities(tiny_model: Path) -> None:
+    result = NLUModel.load(tiny_model).parse("turn on the kitchen light")
+    assert result.intent.name == "turn_on", result.to_dict()
+    by_text = {(e.text, e.entity): e for e in result.entities}
+    device, room = by_text[("kitchen light", "device")], by_text[("kitchen", "room")]
+    assert room.parent == result.entities.index(device)
+    assert result.entities.index(room) in device.children
+    temp = NLUModel.load(tiny_model).parse("set the thermostat to 21 degrees")
+    values = {e.entity: e.value for e in temp.entities}
+    assert values.get("temperature") == {"value": 21, "unit": None}, temp.to_dict()
+    assert values.get("number") == 21
+
+
+def test_unchanged_data_and_config_reuse_the_model(tiny_model: Path, tiny_data_dir: Path,
+                                                   tiny_config_file: Path) -> None:
+    before = (tiny_model / "model.onnx").stat().st_mtime_ns
+    outcome = train_model(tiny_data_dir, tiny_model, load_config(tiny_config_file))
+    assert outcome.reused and (tiny_model / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_changed_config_retrains(tmp_path: Path, tiny_data_dir: Path, tiny_config_file: Path) -> None:
+    out = tmp_path / "m"
+    first = train_model(tiny_data_dir, out, load_config(tiny_config_file, epochs=1))
+    again = train_model(tiny_data_dir, out, load_config(tiny_config_file, epochs=2))
+    assert not first.reused and not again.reused
+    assert json.loads((out / "config.json").read_text())["epochs"] == 2
+
+
+def test_training_is_deterministic(tmp_path: Path, tiny_data_dir: Path, tiny_config_file: Path) -> None:
+    cfg = load_config(tiny_config_file, epochs=2)
+    a = train_model(tiny_data_dir, tmp_path / "a", cfg)
+    b = train_model(tiny_data_dir, tmp_path / "b", cfg)
+    pa = NLUModel.load(a.model_dir, precision="fp32").parse("switch on the office fan")
+    pb = NLUModel.load(b.model_dir, precision="fp32").parse("switch on the office fan")
+    assert pa.ranking == pb.ranking
+
+
+def test_broken_data_trains_nothing(tmp_path: Path, tiny_config_file: Path) -> None:
+    from assistant.errors import DataValidationError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nlu.yml").write_text('version: "3.1"\nnlu:\n- intent: a\n  examples: |\n    - [x](\n    - [y\n')
+    with pytest.raises(DataValidationError) as info:
+        train_model(data, tmp_path / "model", load_config(tiny_config_file))
+    assert len(info.value.problems) == 2
+    assert not (tmp_path / "model").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".training-")]
