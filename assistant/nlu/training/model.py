@@ -9,7 +9,13 @@ from assistant.nlu.training._bert import BertEncoder
 
 
 class JointModel(nn.Module):
-    """Inputs as exported to ONNX; every candidate span gets a label (0 = no entity)."""
+    """Inputs as exported to ONNX; every candidate span gets a label (0 = no entity).
+
+    A span is represented by its first token, its last token, the sentence and its width.
+    ``Linear(concat(...))`` is computed as a sum of per-part projections, with the token
+    projections done once per token rather than once per span: the same function, several
+    times fewer multiply-adds at inference.
+    """
 
     def __init__(
         self,
@@ -26,13 +32,12 @@ class JointModel(nn.Module):
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
+        self.start_proj = nn.Linear(hidden, span_hidden)
+        self.end_proj = nn.Linear(hidden, span_hidden, bias=False)
+        self.context_proj = nn.Linear(hidden, span_hidden, bias=False)
         self.width_embedding = nn.Embedding(max_width, width_dim)
-        self.span_head = nn.Sequential(
-            nn.Linear(3 * hidden + width_dim, span_hidden),
-            nn.GELU(),
-            nn.Dropout(dropout),
-            nn.Linear(span_hidden, n_labels),
-        )
+        self.width_proj = nn.Linear(width_dim, span_hidden, bias=False)
+        self.span_out = nn.Sequential(nn.GELU(), nn.Dropout(dropout), nn.Linear(span_hidden, n_labels))
 
     def forward(
         self,
@@ -45,11 +50,12 @@ class JointModel(nn.Module):
         mask = attention_mask.unsqueeze(-1).to(h.dtype)
         pooled = (h * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         intent_logits = self.intent_head(self.dropout(pooled))
-        b, s, _ = span_tokens.shape
-        flat = span_tokens.reshape(b, s * 2, 1).expand(-1, -1, h.shape[-1])
-        ends = torch.gather(h, 1, flat).reshape(b, s, 2, h.shape[-1])
-        first, last = ends[:, :, 0], ends[:, :, 1]
-        context = pooled.unsqueeze(1).expand(-1, s, -1)
-        rep = torch.cat([first, last, context, self.width_embedding(span_width)], -1)
-        span_logits = self.span_head(self.dropout(rep))
-        return intent_logits, span_logits
+        h = self.dropout(h)
+        starts = self.start_proj(h)  # [B, T, D]
+        ends = self.end_proj(h)
+        d = starts.shape[-1]
+        first = torch.gather(starts, 1, span_tokens[:, :, 0:1].expand(-1, -1, d))
+        last = torch.gather(ends, 1, span_tokens[:, :, 1:2].expand(-1, -1, d))
+        context = self.context_proj(self.dropout(pooled)).unsqueeze(1)
+        rep = first + last + context + self.width_proj(self.width_embedding(span_width))
+        return intent_logits, self.span_out(rep)
