@@ -125,7 +125,8 @@ class NLUModel:
         clean = [_check_text(t) for t in texts]
         if not clean:
             return []
-        encodings = self.tokenizer.encode_batch(clean)
+        encode = self.tokenizer
+        encodings = [encode.encode(clean[0])] if len(clean) == 1 else encode.encode_batch(clean)
         feats = [featurize(enc, t, self.max_width) for enc, t in zip(encodings, clean)]
         intent_logits, span_logits = self._run(feats)
         intent_probs = _softmax(intent_logits)

@@ -33,43 +33,34 @@ def split_words(text: str) -> list[tuple[int, int]]:
 
 def featurize(encoding: object, text: str, max_width: int) -> Features:
     """Build features from a ``tokenizers.Encoding`` of ``text`` (already truncated)."""
-    ids = np.asarray(encoding.ids, dtype=np.int64)  # type: ignore[attr-defined]
     offsets = encoding.offsets  # type: ignore[attr-defined]
     special = encoding.special_tokens_mask  # type: ignore[attr-defined]
-    char_tok = np.full(len(text) + 1, -1, dtype=np.int64)
+    char_tok = [-1] * (len(text) + 1)
     last_char = 0
     for t, ((s, e), sp) in enumerate(zip(offsets, special)):
         if not sp and e > s:
-            char_tok[s:e] = t
+            char_tok[s:e] = [t] * (e - s)
             last_char = max(last_char, e)
     words = [(s, e) for s, e in split_words(text) if s < last_char]
-    # characters the tokenizer dropped (control chars, some symbols) borrow a neighbour token
     starts, ends = [], []
+    prev = 1
     for s, e in words:
-        covered = char_tok[s:e][char_tok[s:e] >= 0]
-        if covered.size == 0:
-            before = char_tok[:s][char_tok[:s] >= 0]
-            tok = int(before[-1]) if before.size else 1
-            starts.append(tok)
-            ends.append(tok)
-        else:
-            starts.append(int(covered[0]))
-            ends.append(int(covered[-1]))
-    pairs = [(i, j) for i in range(len(words)) for j in range(i, min(len(words), i + max_width))]
+        covered = [t for t in char_tok[s:e] if t >= 0]
+        # characters the tokenizer dropped (control chars, some symbols) borrow the previous token
+        first, last = (covered[0], covered[-1]) if covered else (prev, prev)
+        starts.append(first)
+        ends.append(last)
+        prev = last
+    n = len(words)
+    pairs = [(i, j) for i in range(n) for j in range(i, min(n, i + max_width))]
     span_words = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    st = np.asarray(starts, dtype=np.int64)
-    en = np.asarray(ends, dtype=np.int64)
-    span_tokens = (
-        np.stack([st[span_words[:, 0]], en[span_words[:, 1]]], axis=1)
-        if len(pairs)
-        else np.zeros((0, 2), dtype=np.int64)
-    )
+    span_tokens = np.asarray([(starts[i], ends[j]) for i, j in pairs], dtype=np.int64).reshape(-1, 2)
     return Features(
-        input_ids=ids,
+        input_ids=np.asarray(encoding.ids, dtype=np.int64),  # type: ignore[attr-defined]
         words=tuple(words),
         span_words=span_words,
         span_tokens=span_tokens,
-        span_width=(span_words[:, 1] - span_words[:, 0]).astype(np.int64),
+        span_width=span_words[:, 1] - span_words[:, 0],
     )
 
 
@@ -105,13 +96,15 @@ def decode_spans(
     labels = probs.argmax(axis=1)
     conf = probs[np.arange(probs.shape[0]), labels]
     idx = np.nonzero((labels != 0) & (conf >= threshold))[0]
-    kept: list[int] = []
-    for k in idx[np.argsort(-conf[idx], kind="stable")]:
-        a0, a1 = features.span_words[k]
-        if all(_nested_or_disjoint(a0, a1, *features.span_words[j]) for j in kept):
-            kept.append(int(k))
-    kept.sort(key=lambda k: (features.span_words[k][0], -features.span_words[k][1]))
-    bounds = [tuple(features.span_words[k]) for k in kept]
+    span_words = features.span_words[idx].tolist()
+    confs = conf[idx].tolist()
+    kept: list[int] = []  # positions in idx
+    for k in sorted(range(len(idx)), key=lambda k: -confs[k]):
+        a0, a1 = span_words[k]
+        if all(_nested_or_disjoint(a0, a1, *span_words[j]) for j in kept):
+            kept.append(k)
+    kept.sort(key=lambda k: (span_words[k][0], -span_words[k][1]))
+    bounds = [tuple(span_words[k]) for k in kept]
     parents: list[int | None] = []
     for i, (a0, a1) in enumerate(bounds):
         parent = None
@@ -128,8 +121,8 @@ def decode_spans(
             DecodedSpan(
                 start=features.words[w0][0],
                 end=features.words[w1][1],
-                label=int(labels[k]),
-                confidence=float(conf[k]),
+                label=int(labels[idx[k]]),
+                confidence=confs[k],
                 parent=parents[i],
                 children=tuple(c for c, p in enumerate(parents) if p == i),
             )

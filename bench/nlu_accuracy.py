@@ -1,0 +1,83 @@
+"""Train and evaluate the NLU model on a benchmark; write the numbers to bench/results/.
+
+    python bench/nlu_accuracy.py hwu64    # HWU64 KFold_1: train.jsonl -> test.jsonl
+    python bench/nlu_accuracy.py snips    # SNIPS: train/ -> test/ (intent accuracy, slot F1)
+    python bench/nlu_accuracy.py bundled  # nlu_data/ with a stratified 20% held out
+
+Public datasets are read in place from ../shared/datasets (or --datasets DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.nlu.config import load_config  # noqa: E402
+from assistant.nlu.data.importers import load_dataset  # noqa: E402
+from assistant.nlu.evaluation import evaluate  # noqa: E402
+from assistant.nlu.runtime import NLUModel  # noqa: E402
+from assistant.nlu.training.pipeline import train_model  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dataset", choices=["hwu64", "snips", "bundled"])
+    ap.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    ap.add_argument("--config", type=Path, default=None, help="training config YAML")
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    ap.add_argument("--force", action="store_true", help="retrain even if a current model exists")
+    args = ap.parse_args()
+
+    model_dir = args.out / f"model-{args.dataset}"
+    overrides: dict[str, object] = {"epochs": args.epochs}
+    if args.dataset == "hwu64":
+        train, test = args.datasets / "hwu64" / "train.jsonl", args.datasets / "hwu64" / "test.jsonl"
+    elif args.dataset == "snips":
+        train, test = args.datasets / "snips" / "train", args.datasets / "snips" / "test"
+    else:
+        train, test = ROOT / "nlu_data", None
+        overrides["holdout_fraction"] = 0.2
+    config = load_config(args.config, **overrides)
+
+    started = time.perf_counter()
+    outcome = train_model(train, model_dir, config, force=args.force)
+    wall = time.perf_counter() - started
+    result: dict[str, object] = {
+        "dataset": args.dataset,
+        "train_seconds": outcome.seconds if not outcome.reused else None,
+        "wall_seconds_including_export_and_eval": wall,
+        "reused_model": outcome.reused,
+        "config": config.model_dump(),
+        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+    }
+    if test is None:
+        result.update({"split": "stratified 20% holdout", **outcome.metrics})
+    else:
+        model = NLUModel.load(model_dir, precision="int8")
+        summary = evaluate(model.parse_batch, load_dataset(test), args.out / f"reports-{args.dataset}")
+        fp32 = NLUModel.load(model_dir, precision="fp32")
+        summary32 = evaluate(fp32.parse_batch, load_dataset(test), args.out / f"reports-{args.dataset}-fp32")
+        result.update({
+            "split": str(test.relative_to(args.datasets)),
+            "examples": summary.n_examples,
+            "intent_accuracy": summary.intent_accuracy,
+            "entity_f1": summary.entity_micro_f1,
+            "fp32_intent_accuracy": summary32.intent_accuracy,
+            "fp32_entity_f1": summary32.entity_micro_f1,
+        })
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.dataset}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "config"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

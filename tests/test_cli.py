@@ -1,0 +1,69 @@
+"""The `assistant` console script, run as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def assistant(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from assistant.cli.main import main; main()", *args],
+        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=300,
+    )
+
+
+def test_broken_data_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: a\n  examples: |\n    - turn on [the lamp(device)\n'
+        "    - ok\n- intent: b\n  exampels: |\n    - x\n"
+    )
+    proc = assistant("train", "--data", str(data), "--out", str(tmp_path / "m"))
+    assert proc.returncode == 2, proc.stderr
+    assert "E100" in proc.stderr and "nothing was trained" in proc.stderr
+    assert "nlu.yml:5" in proc.stderr and "nlu.yml:8" in proc.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_reuses_an_unchanged_model(tiny_model: Path, tiny_data_dir: Path, tiny_config_file: Path) -> None:
+    proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tiny_model),
+                     "--config", str(tiny_config_file))
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" in proc.stdout
+
+
+def test_unknown_config_key_is_rejected(tmp_path: Path, tiny_data_dir: Path) -> None:
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("encoder: tiny\nepochz: 3\n")
+    proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tmp_path / "m"), "--config", str(cfg))
+    assert proc.returncode == 2 and "epochz" in proc.stderr
+
+
+def test_test_nlu_writes_reports(tiny_model: Path, tiny_data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    proc = assistant("test", "nlu", "--model", str(tiny_model), "--data", str(tiny_data_dir), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "intent_report.json").read_text())
+    assert 0.9 <= report["accuracy"] <= 1.0
+    assert "micro avg" in json.loads((out / "entity_report.json").read_text())
+    assert isinstance(json.loads((out / "errors.json").read_text()), list)
+    assert (out / "intent_confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_shell_prints_a_parse_per_line(tiny_model: Path) -> None:
+    proc = assistant("shell", "--model", str(tiny_model), stdin="turn on the kitchen light\n\n/exit\n")
+    assert proc.returncode == 0, proc.stderr
+    assert '"name": "turn_on"' in proc.stdout
+    assert '"E302"' in proc.stdout  # the empty line gets a coded error, and the shell goes on
+
+
+@pytest.mark.parametrize("args", [["test", "nlu", "--model", "/nonexistent"]])
+def test_missing_model_is_a_clear_error(args: list[str]) -> None:
+    proc = assistant(*args)
+    assert proc.returncode == 2 and "E200" in proc.stderr and "assistant train" in proc.stderr
