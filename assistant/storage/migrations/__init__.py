@@ -1,0 +1,1 @@
+"""Alembic scripts (a package so that the .py files ship in the wheel)."""

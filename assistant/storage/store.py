@@ -1,0 +1,90 @@
+"""``Storage``: one object that the server opens at start-up and closes at shut-down."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Self
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.storage._base import utc_now
+from assistant.storage._engine import make_engine, translated_errors
+from assistant.storage._locks import KeyedLocks
+from assistant.storage._url import display_url, resolve_url
+from assistant.storage.audit import AuditStore
+from assistant.storage.conversations import ConversationStore
+from assistant.storage.devices import DeviceStore
+from assistant.storage.migrate import check_revision, migrate
+from assistant.storage.timers import TimerStore
+
+
+class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
+    """Conversations, turns, the device-call audit log, devices and timers.
+
+    SQLite by default (``sqlite:///data/assistant.db``), PostgreSQL by URL
+    (``postgresql://user:pw@host/db``); plain URLs are mapped to the async drivers.
+    Every public method runs in its own transaction and returns frozen records.
+    """
+
+    def __init__(
+        self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        """Use ``await Storage.open(url)``; this wraps an engine that is already checked."""
+        super().__init__(engine, url, clock=clock)
+        self._locks = KeyedLocks()
+
+    @classmethod
+    async def open(
+        cls,
+        url: str | URL,
+        *,
+        schema: str | None = None,
+        upgrade: bool = False,
+        check_schema: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Self:
+        """Connect, and check that the schema is at this code's revision.
+
+        ``upgrade=True`` runs ``migrate`` first. ``schema`` (PostgreSQL only) selects the
+        schema through ``search_path``. Raises DatabaseUrlError (E402),
+        DatabaseUnreachableError (E400) or MigrationError (E401, schema not at head).
+        """
+        resolved = resolve_url(url)
+        if upgrade:
+            await migrate(resolved, schema=schema)
+        engine = make_engine(resolved, schema=schema)
+        try:
+            async with translated_errors(resolved), engine.connect() as conn:
+                if check_schema:
+                    await conn.run_sync(check_revision)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine, resolved, clock=clock)
+
+    async def close(self) -> None:
+        """Close every pooled connection; the object cannot be used afterwards."""
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"Storage({display_url(self._url)!r})"
+
+    @asynccontextmanager
+    async def conversation_lock(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold while reading, processing and saving one message of a conversation.
+
+        An ``asyncio.Lock`` per conversation id, in this process only (the dict drops a lock
+        once nobody holds or waits for it). Across processes, pass ``expected_version`` to
+        ``save_turn``: a concurrent change then raises ConversationConflictError (E403).
+        """
+        async with self._locks.hold(conversation_id):
+            yield

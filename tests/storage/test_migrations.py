@@ -1,0 +1,118 @@
+"""Migrations: from empty, idempotent, concurrent, and in agreement with the models."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from assistant.storage._engine import make_engine
+from assistant.storage._url import resolve_url
+from assistant.storage.errors import MigrationError
+from assistant.storage.migrate import head_revision
+from assistant.storage.models import Base
+from tests.storage._support import Database, expect
+
+TABLES = {"alembic_version", "conversations", "turns", "device_calls", "devices", "timers"}
+
+
+async def _inspect(database: Database, fn):  # type: ignore[no-untyped-def]
+    engine = make_engine(resolve_url(database.url), schema=database.schema)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(fn)
+    finally:
+        await engine.dispose()
+
+
+def _table_names(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+def _schema_diff(conn: Connection) -> list[object]:
+    return compare_metadata(MigrationContext.configure(conn), Base.metadata)
+
+
+@pytest.mark.asyncio
+async def test_migrate_from_empty_creates_every_table(database: Database) -> None:
+    expect(await _inspect(database, _table_names), set(), "tables before migrating")
+    expect(await database.migrate(), head_revision(), "revision after migrate")
+    expect(await _inspect(database, _table_names), TABLES, "tables after migrate")
+
+
+@pytest.mark.asyncio
+async def test_migrate_twice_keeps_data(database: Database) -> None:
+    await database.migrate()
+    store = await database.open()
+    conversation = await store.get_or_create_conversation(None, channel="rest", sender="ann")
+    await store.close()
+    expect(await database.migrate(), head_revision(), "revision after the second migrate")
+    store = await database.open()
+    try:
+        got = await store.get_conversation(conversation.id)
+        expect(got, conversation, "conversation after a second migrate")
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_concurrent_migrations_wait_for_each_other(database: Database) -> None:
+    revisions = await asyncio.gather(*(database.migrate() for _ in range(3)))
+    expect(revisions, [head_revision()] * 3, "revisions of three concurrent migrations")
+
+
+@pytest.mark.asyncio
+async def test_models_match_migrations(database: Database) -> None:
+    await database.migrate()
+    diff = await _inspect(database, _schema_diff)
+    expect(diff, [], "differences between models.py and the migrated schema")
+
+
+@pytest.mark.asyncio
+async def test_open_refuses_an_unmigrated_database(database: Database) -> None:
+    with pytest.raises(MigrationError) as info:
+        await database.open()
+    expect(info.value.code, "E401", "error code")
+    assert "migrate" in info.value.hint, f"expected a hint naming migrate, got {info.value.hint!r}"
+
+
+@pytest.mark.asyncio
+async def test_open_with_upgrade_migrates_first(database: Database) -> None:
+    store = await database.open(upgrade=True)
+    try:
+        conversation = await store.get_or_create_conversation("c1", channel="rest", sender="ann")
+        expect(conversation.id, "c1", "conversation id")
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_migrate_works_from_any_working_directory(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    expect(await database.migrate(), head_revision(), "revision when run from another cwd")
+
+
+@pytest.mark.asyncio
+async def test_sqlite_is_configured_for_a_server(tmp_path: Path) -> None:
+    url = resolve_url(f"sqlite:///{tmp_path / 'new' / 'folder' / 'a.db'}")
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            got = {
+                name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            }
+    finally:
+        await engine.dispose()
+    expected = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": 2}
+    expect(got, expected, "SQLite pragmas")
+    assert (tmp_path / "new" / "folder").is_dir(), "expected the parent folder to be created"
