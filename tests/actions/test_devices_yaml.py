@@ -1,0 +1,41 @@
+"""The bundled devices.yaml: it loads, covers every type, and each name finds its device."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.actions.catalogue import DEVICE_TYPES
+from assistant.actions.device import Registry
+from assistant.actions.resolve import DeviceResolver
+from tests.actions.conftest import DEVICES_YAML
+
+
+def test_covers_every_type(registry: Registry) -> None:
+    assert len(registry) >= 12
+    assert {d.type for d in registry} == set(DEVICE_TYPES)
+
+
+def test_endpoints_are_real_device_urls(registry: Registry) -> None:
+    for device in registry:
+        assert re.fullmatch(r"http://[a-z0-9-]+:5000", device.endpoint), device.endpoint
+    assert len({d.token_env for d in registry}) == len(registry)
+
+
+@pytest.fixture(scope="module")
+def resolver(registry: Registry) -> DeviceResolver:
+    return DeviceResolver(registry)
+
+
+@pytest.mark.parametrize("device_id", [line.split(":", 1)[1].strip()
+                                       for line in DEVICES_YAML.read_text().splitlines()
+                                       if line.strip().startswith("- id:")])
+def test_every_name_and_alias_finds_its_device(resolver: DeviceResolver, registry: Registry,
+                                               device_id: str) -> None:
+    device = registry.get(device_id)
+    for text in (device.name, *device.aliases):
+        got = resolver.resolve(text)
+        ids = [d.id for d in got.devices]
+        assert ids == [device_id], f"{text!r}: expected {device_id}, got {got}"
+        assert got.reason == "exact" and not got.ambiguous
