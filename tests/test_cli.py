@@ -57,7 +57,7 @@ def test_test_nlu_writes_reports(tiny_model: Path, tiny_data_dir: Path, tmp_path
 
 
 def test_shell_prints_a_parse_per_line(tiny_model: Path) -> None:
-    proc = assistant("shell", "--model", str(tiny_model), stdin="turn on the kitchen light\n\n/exit\n")
+    proc = assistant("shell", "--nlu", "--model", str(tiny_model), stdin="turn on the kitchen light\n\n/exit\n")
     assert proc.returncode == 0, proc.stderr
     assert '"name": "turn_on"' in proc.stdout
     assert '"E302"' in proc.stdout  # the empty line gets a coded error, and the shell goes on

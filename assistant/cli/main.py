@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import typer
 
 from assistant.cli._printer import err_console
-from assistant.cli.shell import nlu_shell, shell_cmd
+from assistant.cli.devices import devices_app
+from assistant.cli.run import run_cmd
+from assistant.cli.shell import shell_cmd
 from assistant.cli.test_cmd import test_app
-from assistant.cli.train import DEFAULT_DATA, DEFAULT_MODEL, run_training, train_cmd
+from assistant.cli.train import train_cmd
 from assistant.errors import AssistantError, DataValidationError
 
 app = typer.Typer(help="Self-hosted smart-home assistant.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.command("train")(train_cmd)
 app.command("shell")(shell_cmd)
+app.command("run")(run_cmd)
 app.add_typer(test_app, name="test")
-
-
-@app.command("run")
-def run_cmd(
-    data: Path = typer.Option(DEFAULT_DATA, "--data", help="training data"),
-    model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder"),
-) -> None:
-    """Train the bundled model if it is missing or stale, then open the NLU shell."""
-    run_training(data, model)
-    nlu_shell(model)
+app.add_typer(devices_app, name="devices")
 
 
 @app.callback()

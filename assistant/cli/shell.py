@@ -1,4 +1,4 @@
-"""`assistant shell`: type a sentence, see its parse."""
+"""`assistant shell`: chat with the assistant; `--nlu`: type a sentence, see its parse."""
 
 from __future__ import annotations
 
@@ -34,6 +34,18 @@ def nlu_shell(model_dir: Path) -> None:
         console.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
 
 
-def shell_cmd(model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder")) -> None:
-    """Interactive NLU shell: prints the parse of each line."""
-    nlu_shell(model)
+def shell_cmd(
+    model: Path = typer.Option(DEFAULT_MODEL, "--model", help="model folder"),
+    nlu: bool = typer.Option(False, "--nlu", help="only print the NLU parse of each line"),
+    config: Path | None = typer.Option(None, "--config", help="settings YAML file"),
+) -> None:
+    """Chat with the assistant in the terminal (in-process, simulated devices by default)."""
+    if nlu:
+        nlu_shell(model)
+        return
+    import asyncio
+
+    from assistant.cli.chat import chat
+    from assistant.config import load_settings
+
+    asyncio.run(chat(load_settings(config, model_dir=model)))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from assistant.cli._printer import console
 from assistant.nlu.config import load_config
-from assistant.nlu.training.pipeline import TrainOutcome, train_model
+
+if TYPE_CHECKING:
+    from assistant.nlu.training.pipeline import TrainOutcome
 
 DEFAULT_DATA = Path("nlu_data")
 DEFAULT_MODEL = Path("models/nlu")
@@ -18,6 +21,8 @@ DEFAULT_MODEL = Path("models/nlu")
 def run_training(
     data: Path, out: Path, config: Path | None = None, *, force: bool = False, **overrides: object
 ) -> TrainOutcome:
+    from assistant.nlu.training.pipeline import train_model  # torch: only when training
+
     cfg = load_config(config, **overrides)
     columns = (TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())

@@ -85,3 +85,12 @@ def test_broken_data_trains_nothing(tmp_path: Path, tiny_config_file: Path) -> N
     assert len(info.value.problems) == 2
     assert not (tmp_path / "model").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".training-")]
+
+
+def test_is_current_without_config_checks_data_only(tiny_model: Path, tiny_data_dir: Path) -> None:
+    from assistant.nlu.data.loader import data_fingerprint
+    from assistant.nlu.training.meta import is_current
+
+    assert is_current(tiny_model, data_fingerprint(tiny_data_dir))  # tiny config kept as trained
+    assert not is_current(tiny_model, data_fingerprint(tiny_data_dir), load_config(None))
+    assert not is_current(tiny_model, "0" * 64)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -12,10 +11,8 @@ from pathlib import Path
 from assistant.nlu.config import TrainingConfig
 from assistant.nlu.data.loader import data_fingerprint
 from assistant.nlu.data.types import Example, TrainingData
-from assistant.nlu.training.train import FORMAT_VERSION, Progress, train
-
-log = logging.getLogger(__name__)
-MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json")
+from assistant.nlu.training.meta import is_current
+from assistant.nlu.training.train import Progress, train
 
 
 @dataclass(frozen=True)
@@ -24,15 +21,6 @@ class TrainOutcome:
     reused: bool
     seconds: float
     metrics: dict[str, object]
-
-
-def is_current(model_dir: Path, data_hash: str, config: TrainingConfig) -> bool:
-    meta_file = model_dir / "meta.json"
-    if not meta_file.is_file() or not all((model_dir / f).is_file() for f in MODEL_FILES):
-        return False
-    meta = json.loads(meta_file.read_text())
-    return (meta.get("format") == FORMAT_VERSION and meta.get("data_hash") == data_hash
-            and meta.get("config_hash") == config.fingerprint())
 
 
 def train_model(

@@ -25,11 +25,11 @@ from assistant.nlu.config import TrainingConfig
 from assistant.nlu.data.types import Example, TrainingData
 from assistant.nlu.training._batches import IGNORE, Item, build_items, collate
 from assistant.nlu.training._bert import BertConfig, BertEncoder
+from assistant.nlu.training.meta import FORMAT_VERSION
 from assistant.nlu.training.model import JointModel
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, dict[str, float]], None]  # (step, total, stats)
-FORMAT_VERSION = 1
 
 
 def pretrained_dir() -> Path:

@@ -1,0 +1,192 @@
+"""Settings of the assistant server: loaded once (``load_settings``) and passed down.
+
+Sources, strongest first: keyword overrides (the CLI's options), ``ASSISTANT_*`` environment
+variables, an optional YAML file (``--config`` or ``ASSISTANT_CONFIG``), the defaults below.
+Unknown keys in the YAML file are rejected, every problem listed at once (E700).
+
+    ASSISTANT_PORT=9000 ASSISTANT_API_KEYS=key-one,key-two assistant run --host 0.0.0.0
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from assistant.errors import AssistantError, Problem
+
+CONFIG_ENV = "ASSISTANT_CONFIG"
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
+
+
+class SettingsError(AssistantError):
+    """The settings (YAML file, environment, options) have problems; all are listed."""
+
+    code = "E700"
+    status = 500
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the settings:\n{lines}",
+                         hint="correct each listed setting; the server did not start")
+
+
+class InsecureBindError(AssistantError):
+    """Listening beyond localhost without API keys would let anyone on the network in."""
+
+    code = "E701"
+    status = 500
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True,
+                                      validate_default=True)
+
+    # -- network --------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535, description="0 picks a free port")
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="accepted API keys (Authorization: Bearer KEY or X-API-Key); required "
+                    "when host is not a loopback address. Env: comma-separated or a JSON list")
+    rate_limit_per_minute: int = Field(120, ge=0, description="per API key (or client address "
+                                                              "without keys); 0 = unlimited")
+    max_body_bytes: int = Field(64 * 1024, ge=256)
+    max_text_chars: int = Field(1000, ge=1)
+
+    # -- files and storage ----------------------------------------------------------------
+    data_root: Path = Field(Path("data"), description="folder for the default SQLite file")
+    database_url: str | None = Field(None,
+                                     description="default: sqlite:///{data_root}/assistant.db")
+    database_schema: str | None = Field(None, description="PostgreSQL schema (search_path)")
+    model_dir: Path = Path("models/nlu")
+    data_dir: Path = Field(Path("nlu_data"), description="NLU training data (for `run`)")
+    flows_dir: Path = Path("flows")
+    devices_file: Path = Path("devices.yaml")
+
+    # -- devices --------------------------------------------------------------------------
+    simulate: bool = Field(True, description="run the device simulator in-process and point "
+                                             "the registry at it")
+    simulator_base_port: int = Field(0, ge=0, le=65535, description="0 = ephemeral ports")
+    device_timeout_s: float = Field(2.0, gt=0, le=60)
+    device_attempts: int = Field(3, ge=1, le=10)
+
+    # -- work -----------------------------------------------------------------------------
+    worker_threads: int = Field(2, ge=1, le=32, description="thread pool for ONNX inference")
+    nlu_threads: int = Field(1, ge=0, le=32, description="ONNX intra-op threads; 0 = auto")
+    timer_poll_s: float = Field(0.5, gt=0, le=60)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return yaml.safe_load(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_not_blank(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            if len(key.get_secret_value()) < 8:
+                raise ValueError("every API key needs at least 8 characters")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings
+
+    # -- derived --------------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_root / 'assistant.db'}"
+
+    @property
+    def loopback_only(self) -> bool:
+        return is_loopback(self.host)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def check_bind(self) -> None:
+        """Raise InsecureBindError when listening beyond localhost without API keys."""
+        if not self.loopback_only and not self.api_keys:
+            raise InsecureBindError(
+                f"refusing to listen on {self.host} without API keys: anyone on the network "
+                "could control the devices",
+                hint="set ASSISTANT_API_KEYS=<a long random key> (or api_keys: in the config "
+                     "file), or bind to 127.0.0.1",
+            )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Settings from overrides > ``ASSISTANT_*`` environment > YAML file > defaults.
+
+    ``config_file`` defaults to ``$ASSISTANT_CONFIG``; overrides that are None are ignored.
+    Raises SettingsError (E700) listing every problem.
+    """
+    path = config_file or os.environ.get(CONFIG_ENV)
+    from_file: dict[str, Any] = {}
+    where = "<settings>"
+    if path:
+        where = str(path)
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise SettingsError([Problem(f"{path}:1", "the config file does not exist",
+                                         f"create it or unset {CONFIG_ENV}")]) from None
+        except yaml.YAMLError as exc:
+            raise SettingsError([Problem(f"{path}:1", f"not valid YAML: {exc}", "")]) from None
+        if not isinstance(loaded, dict):
+            raise SettingsError([Problem(f"{path}:1", "expected a mapping of settings", "")])
+        from_file = loaded
+    given = {k: v for k, v in overrides.items() if v is not None}
+    env_keys = _env_keys()
+    # the file is weaker than the environment: drop its keys that the environment sets
+    init = {k: v for k, v in from_file.items() if k not in env_keys} | given
+    try:
+        return Settings(**init)
+    except ValidationError as exc:
+        known = ", ".join(Settings.model_fields)
+        raise SettingsError([
+            Problem(where, f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}",
+                    f"known settings: {known}" if e["type"] == "extra_forbidden" else "")
+            for e in exc.errors()
+        ]) from None
+
+
+def _env_keys() -> set[str]:
+    prefix = "ASSISTANT_"
+    return {name[len(prefix):].lower() for name in os.environ
+            if name.upper().startswith(prefix)} & set(Settings.model_fields)

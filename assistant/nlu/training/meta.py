@@ -1,0 +1,23 @@
+"""What a model folder holds and whether it is current; torch-free, so `assistant run` can
+check a model without importing the training stack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.nlu.config import TrainingConfig
+
+FORMAT_VERSION = 1
+MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json")
+
+
+def is_current(model_dir: Path, data_hash: str, config: TrainingConfig | None = None) -> bool:
+    """True when the folder is complete and was trained on this data (and with this config,
+    when one is given; without one, whatever config the folder was trained with is kept)."""
+    meta_file = model_dir / "meta.json"
+    if not meta_file.is_file() or not all((model_dir / f).is_file() for f in MODEL_FILES):
+        return False
+    meta = json.loads(meta_file.read_text())
+    return (meta.get("format") == FORMAT_VERSION and meta.get("data_hash") == data_hash
+            and (config is None or meta.get("config_hash") == config.fingerprint()))

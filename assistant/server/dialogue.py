@@ -1,0 +1,83 @@
+"""The one place that knows the dialogue package's API: load the engine, split clauses,
+read and write the stored state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from assistant.config import Settings
+from assistant.nlu.data.types import label_parts
+
+if TYPE_CHECKING:
+    from assistant.dialogue import DialogueEngine
+    from assistant.dialogue import DialogueState
+    from assistant.types import Entity
+
+
+def load_engine(settings: Settings) -> DialogueEngine:
+    """The flows of ``settings.flows_dir``, checked against the NLU intents and the device
+    actions; a broken flow raises FlowValidationError (E600) listing every problem."""
+    from assistant.actions.catalogue import ACTIONS, CAPABILITIES
+    from assistant.dialogue import DialogueEngine
+
+    intents, entities = nlu_labels(settings)
+    return DialogueEngine.load(Path(settings.flows_dir), intents=intents, actions=tuple(ACTIONS),
+                               entities=entities or None, capabilities=CAPABILITIES)
+
+
+def nlu_labels(settings: Settings) -> tuple[list[str], list[str]]:
+    """The intents and entities the NLU can return: the domain's (``data_dir/domain.yml``),
+    plus the trained model's labels and its fallback intent."""
+    intents: dict[str, None] = {}
+    entities: dict[str, None] = {}
+    domain = Path(settings.data_dir) / "domain.yml"
+    if domain.is_file():
+        doc = yaml.safe_load(domain.read_text(encoding="utf-8"))
+        if isinstance(doc, dict):
+            intents.update(dict.fromkeys(str(i) for i in doc.get("intents") or []))
+            entities.update(dict.fromkeys(str(e) for e in doc.get("entities") or []))
+    labels = Path(settings.model_dir) / "labels.json"
+    if labels.is_file():
+        data = json.loads(labels.read_text(encoding="utf-8"))
+        intents.update(dict.fromkeys(data.get("intents", [])))
+        entities.update(dict.fromkeys(label_parts(str(e))[0] for e in data.get("entities", [])
+                                      if e != "O"))
+        config = Path(settings.model_dir) / "config.json"
+        if config.is_file():
+            fallback = json.loads(config.read_text(encoding="utf-8")).get("fallback_intent")
+            if fallback:
+                intents[fallback] = None
+    return list(intents), list(entities)
+
+
+def split(text: str, entities: Sequence[Entity]) -> list[str]:
+    """The clauses of a multi-command utterance (one clause: ``[text]``)."""
+    from assistant.dialogue import split_clauses
+
+    return [c for c in split_clauses(text, entities) if c.strip()] or [text]
+
+
+def state_from(stored: Mapping[str, Any] | None) -> DialogueState:
+    from assistant.dialogue import DialogueState
+
+    return DialogueState.from_dict(stored) if stored else DialogueState()
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses / mappings / tuples as plain JSON values (for storage and responses)."""
+    if hasattr(value, "to_dict"):
+        return jsonable(value.to_dict())
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,20 @@
+"""Typed application state (``app[KEY]``), set by ``create_app`` and its cleanup contexts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from assistant.config import Settings
+from assistant.server.ratelimit import RateLimiter
+from assistant.server.services import Services
+
+if TYPE_CHECKING:
+    from assistant.server.timers import TimerScheduler
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+LIMITER = web.AppKey("rate_limiter", RateLimiter)
+PUBLIC_PATHS: web.AppKey[frozenset[str]] = web.AppKey("public_paths")
+SCHEDULER: web.AppKey[TimerScheduler] = web.AppKey("timer_scheduler")

@@ -1,0 +1,159 @@
+"""The edge of every request, outermost first:
+
+1. ``request_ids``: X-Request-ID in (when well-formed) or a new one; echoed on every response
+   and set in the logging context.
+2. ``errors``: every failure becomes ``{"error": {"code", "message", "hint", "request_id"}}``
+   with the error's HTTP status. Unexpected exceptions are logged and become 500 / E000; the
+   only ``except Exception`` of the server is here.
+3. ``guard``: body size (E706, 413), API key (E704, 401), rate limit (E705, 429 + Retry-After).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.server import context
+from assistant.server.errors import (
+    ApiError,
+    BodyTooLargeError,
+    MethodNotAllowedError,
+    NotReadyError,
+    RateLimitedError,
+    RouteNotFoundError,
+    UnauthorizedError,
+    error_body,
+)
+from assistant.server.keys import LIMITER, PUBLIC_PATHS, SETTINGS
+from assistant.server.ratelimit import retry_after_header
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_GOOD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT = web.RequestKey("client", str)  # "key:<fingerprint>" or "local:<address>"
+
+
+def json_error(exc: AssistantError, request_id: str | None,
+               headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(error_body(exc, request_id), status=exc.status,
+                             headers=headers or None)
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    rid = given if _GOOD_ID.match(given) else uuid.uuid4().hex
+    request[REQUEST_ID] = rid
+    token = context.request_id.set(rid)
+    conv_token = context.conversation_id.set(None)
+    try:
+        response = await handler(request)
+        response.headers[REQUEST_ID_HEADER] = rid
+        return response
+    finally:
+        context.conversation_id.reset(conv_token)
+        context.request_id.reset(token)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request.get(REQUEST_ID)
+    try:
+        return await handler(request)
+    except AssistantError as exc:
+        if exc.status >= 500 and not isinstance(exc, NotReadyError):
+            logger.warning("%s %s -> %s %s", request.method, request.path, exc.code, exc.message)
+        return json_error(exc, rid, getattr(exc, "headers", None))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        coded = _from_http(exc, request)
+        return json_error(coded, rid, coded.headers)
+    except Exception:
+        logger.exception("unexpected error in %s %s", request.method, request.path)
+        unexpected = AssistantError(
+            "unexpected server error", hint=f"report it with the request id {rid}")
+        return json_error(unexpected, rid)
+
+
+def _from_http(exc: web.HTTPException, request: web.Request) -> ApiError:
+    if isinstance(exc, web.HTTPNotFound):
+        return RouteNotFoundError(f"no route {request.method} {request.path}",
+                                  hint="see /api/openapi.json for the routes")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return MethodNotAllowedError(f"{request.method} is not allowed on {request.path}",
+                                     hint=f"use {allowed}", headers={"Allow": allowed})
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return _too_large(request.app[SETTINGS].max_body_bytes)
+    error = ApiError(exc.text or exc.reason, hint="")
+    error.status = exc.status
+    return error
+
+
+def _too_large(limit: int) -> BodyTooLargeError:
+    return BodyTooLargeError(f"the request body is over the limit of {limit} bytes",
+                             hint="send a shorter message")
+
+
+QUERY_TOKEN_PREFIXES = ("/webhooks/", "/model/")  # Rasa clients send ?token=
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    route = request.match_info.route.resource
+    canonical = route.canonical if route is not None else None
+    if canonical in request.app[PUBLIC_PATHS]:
+        return await handler(request)
+    length = request.content_length
+    if length is not None and length > settings.max_body_bytes:
+        raise _too_large(settings.max_body_bytes)
+    client = _client(request, settings)
+    request[CLIENT] = client
+    wait = request.app[LIMITER].take(client)
+    if wait > 0:
+        raise RateLimitedError(
+            f"more than {settings.rate_limit_per_minute} requests a minute from this client",
+            hint=f"retry after {retry_after_header(wait)} s",
+            headers={"Retry-After": retry_after_header(wait)})
+    return await handler(request)
+
+
+def _client(request: web.Request, settings: Settings) -> str:
+    """``key:<fingerprint>`` for a valid API key; ``local:<address>`` when no keys are set."""
+    if not settings.api_keys:
+        return f"local:{request.remote or '-'}"
+    given = _given_key(request)
+    if not given:
+        raise UnauthorizedError("an API key is required",
+                                hint="send the header `Authorization: Bearer <key>` "
+                                     "(or `X-API-Key: <key>`)")
+    for key in settings.api_keys:
+        secret = key.get_secret_value()
+        if hmac.compare_digest(given.encode(), secret.encode()):
+            return "key:" + hashlib.sha256(secret.encode()).hexdigest()[:10]
+    raise UnauthorizedError("the API key is not valid",
+                            hint="use one of the keys in ASSISTANT_API_KEYS")
+
+
+def _given_key(request: web.Request) -> str:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    if request.headers.get("X-API-Key"):
+        return request.headers["X-API-Key"].strip()
+    if request.path.startswith(QUERY_TOKEN_PREFIXES):
+        return request.query.get("token", "")
+    return ""

@@ -1,0 +1,119 @@
+"""Everything a turn needs, opened once and closed once: ``open_services(settings)``.
+
+The app opens it in a ``cleanup_ctx``; ``assistant shell`` opens it directly. Order: the
+thread pool, storage (migrated), the registry and the simulator (when ``simulate``), the
+device client; then the NLU model, the device resolver (spaCy) and the dialogue engine are
+built in the pool while the server already answers (``/ready`` says when they are there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.config import Settings
+from assistant.server._background import Background
+from assistant.server.context import in_context
+
+if TYPE_CHECKING:
+    from assistant.actions.device import Registry
+    from assistant.actions.resolve import DeviceResolver
+    from assistant.actions.rest import DeviceClient
+    from assistant.actions.simulator import DeviceSimulator
+    from assistant.nlu.runtime import NLUModel
+    from assistant.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pool: ThreadPoolExecutor
+    storage: Storage
+    registry: Registry
+    client: DeviceClient
+    simulator: DeviceSimulator | None
+    nlu: Background[NLUModel]
+    resolver: Background[DeviceResolver]
+    dialogue: Background[Any]  # assistant.dialogue.DialogueEngine
+    timer_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    simulator_running: bool = False
+
+    async def run_blocking(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in the thread pool, with the log ids of the caller."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, in_context(fn, *args))
+
+    def components(self) -> list[Background[Any]]:
+        return [self.nlu, self.resolver, self.dialogue]
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    from assistant.actions.registry import load_registry
+    from assistant.actions.rest import ClientSettings, DeviceClient
+    from assistant.storage import Storage
+
+    async with AsyncExitStack() as stack:
+        pool = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="assistant")
+        stack.callback(pool.shutdown, wait=False, cancel_futures=True)
+        registry = load_registry(settings.devices_file)  # E510 lists every problem
+        storage = await Storage.open(settings.resolved_database_url,
+                                     schema=settings.database_schema, upgrade=True)
+        stack.push_async_callback(storage.close)
+        simulator = None
+        tokens: dict[str, str] | None = None
+        if settings.simulate:
+            from assistant.actions.simulator import DeviceSimulator
+
+            simulator = DeviceSimulator(registry, base_port=settings.simulator_base_port)
+            await stack.enter_async_context(simulator)
+            registry, tokens = simulator.registry, simulator.tokens
+        await storage.upsert_devices([_device_row(d) for d in registry], prune=True)
+        client = DeviceClient(ClientSettings(timeout_s=settings.device_timeout_s,
+                                             attempts=settings.device_attempts), tokens=tokens)
+        await stack.enter_async_context(client)
+
+        nlu = Background("NLU model", lambda: _load_model(settings), pool)
+        resolver = Background("device resolver", lambda: _build_resolver(registry), pool)
+        dialogue = Background("dialogue engine", lambda: _load_dialogue(settings), pool)
+        services = Services(settings, pool, storage, registry, client, simulator, nlu, resolver,
+                            dialogue)
+        for part in services.components():
+            part.start()
+            stack.push_async_callback(part.close)
+        services.simulator_running = simulator is not None
+        try:
+            yield services
+        finally:
+            services.simulator_running = False
+
+
+def _load_model(settings: Settings) -> NLUModel:
+    from assistant.nlu.runtime import NLUModel
+
+    return NLUModel.load(settings.model_dir, threads=settings.nlu_threads)
+
+
+def _build_resolver(registry: Registry) -> DeviceResolver:
+    from assistant.actions.resolve import DeviceResolver
+
+    return DeviceResolver(registry)
+
+
+def _load_dialogue(settings: Settings) -> Any:
+    from assistant.server.dialogue import load_engine
+
+    return load_engine(settings)
+
+
+def _device_row(device: Any) -> dict[str, Any]:
+    return {"id": device.id, "name": device.name, "room": device.room, "type": device.type,
+            "aliases": list(device.aliases),
+            "capabilities": {"list": list(device.capabilities), "actions": list(device.actions)},
+            "endpoint": device.endpoint, "token_env": device.token_env}
