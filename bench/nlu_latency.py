@@ -26,16 +26,17 @@ from assistant.nlu.data.loader import load_training_data  # noqa: E402
 from assistant.nlu.runtime import NLUModel  # noqa: E402
 
 COLD = """
-import json, resource, sys, time
+import json, sys, time
 t0 = time.perf_counter()
 from assistant.nlu.runtime import NLUModel
 m = NLUModel.load(sys.argv[1], threads=int(sys.argv[2]))
 t1 = time.perf_counter()
 m.parse("turn on the kitchen light")
 t2 = time.perf_counter()
-rss = int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024
-print(json.dumps({"import_and_load_s": t1 - t0, "first_parse_s": t2 - t1, "rss_mb": rss,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+status = open("/proc/self/status").read()
+kb = lambda key: int(status.split(key + ":")[1].split()[0]) // 1024
+print(json.dumps({"import_and_load_s": t1 - t0, "first_parse_s": t2 - t1, "rss_mb": kb("VmRSS"),
+                  "peak_rss_mb": kb("VmHWM"),
                   "torch_loaded": "torch" in sys.modules}))
 """
 
@@ -52,6 +53,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT / "nlu_data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="passes over the sentences")
+    ap.add_argument("--batch", type=int, default=256, help="sentences per parse_batch call")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
 
@@ -69,7 +71,7 @@ def main() -> None:
             model.parse(t)
             samples.append(time.perf_counter() - start)
 
-    batch = 64
+    batch = args.batch
     start = time.perf_counter()
     n = 0
     for _ in range(args.rounds):

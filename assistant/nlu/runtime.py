@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Precision = Literal["auto", "int8", "fp32", "fp16"]
 REQUIRED = ("tokenizer.json", "labels.json", "config.json", "synonyms.json")
 RANKING_SIZE = 10
+MAX_BATCH = 32  # sentences per ONNX call inside parse_batch
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -128,12 +129,18 @@ class NLUModel:
         encode = self.tokenizer
         encodings = [encode.encode(clean[0])] if len(clean) == 1 else encode.encode_batch(clean)
         feats = [featurize(enc, t, self.max_width) for enc, t in zip(encodings, clean)]
-        intent_logits, span_logits = self._run(feats)
-        intent_probs = _softmax(intent_logits)
-        return [
-            self._result(t, f, intent_probs[i], _softmax(span_logits[i, : len(f.span_width)]))
-            for i, (t, f) in enumerate(zip(clean, feats))
-        ]
+        # similar lengths run together, so little of each ONNX batch is padding
+        order = sorted(range(len(feats)), key=lambda i: len(feats[i].input_ids))
+        results: list[ParseResult | None] = [None] * len(feats)
+        for start in range(0, len(order), MAX_BATCH):
+            chunk = order[start : start + MAX_BATCH]
+            intent_logits, span_logits = self._run([feats[i] for i in chunk])
+            intent_probs = _softmax(intent_logits)
+            for row, i in enumerate(chunk):
+                f = feats[i]
+                spans = _softmax(span_logits[row, : len(f.span_width)])
+                results[i] = self._result(clean[i], f, intent_probs[row], spans)
+        return [r for r in results if r is not None]
 
     def _run(self, feats: list[Features]) -> tuple[np.ndarray, np.ndarray]:
         b = len(feats)
