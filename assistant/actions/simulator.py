@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.actions._sim_server import DeviceServer, Faults, InFlight, Stats
+from assistant.actions._virtual import initial_state
 from assistant.actions.device import Registry
 from assistant.actions.errors import SimulatorPortError, UnknownDeviceError
 from assistant.actions.registry import load_registry
@@ -169,6 +170,11 @@ class DeviceSimulator:
 
     def state(self, device_id: str) -> dict[str, Any]:
         return self._server(device_id).virtual.snapshot()
+
+    def reset_states(self) -> None:
+        """Every simulated device back to its initial state (tests, demos)."""
+        for server in self._servers.values():
+            server.virtual.state = initial_state(server.virtual.device)
 
     # -- internals ------------------------------------------------------------------------
 

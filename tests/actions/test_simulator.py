@@ -117,3 +117,15 @@ async def test_a_taken_port_is_a_clear_error(sim: DeviceSimulator, registry: Reg
         async with DeviceSimulator(registry, base_port=taken, environ={}):
             pass
     assert info.value.code == "E520" and str(taken) in info.value.message
+
+
+@pytest.mark.asyncio
+async def test_reset_states_restores_the_initial_home(sim: DeviceSimulator) -> None:
+    before = sim.state("kitchen_light")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sim.endpoints['kitchen_light']}/api/v1/command",
+                             json={"action": "toggle"}, headers=_auth(sim, "kitchen_light")) as resp:
+            assert resp.status == 200
+    assert sim.state("kitchen_light")["on"] != before["on"]
+    sim.reset_states()
+    assert sim.state("kitchen_light") == before

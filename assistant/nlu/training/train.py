@@ -159,7 +159,7 @@ def _fit(model: JointModel, items: list[Item], config: TrainingConfig,
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
     )
-    intent_loss = torch.nn.CrossEntropyLoss()
+    intent_loss = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     span_loss = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
     rng = random.Random(config.seed)
     model.train()
