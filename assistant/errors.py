@@ -5,6 +5,7 @@ Normal outcomes (an unknown intent, a device that refused) are values, not error
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -35,19 +36,26 @@ class Problem:
         return f"{self.where}: {self.message}" + (f" (hint: {self.hint})" if self.hint else "")
 
 
-class DataValidationError(AssistantError):
-    """A data file has problems; ``problems`` lists all of them, not just the first."""
+class ProblemsError(AssistantError):
+    """A file set with problems; ``problems`` lists every one of them, not just the first."""
 
-    code = "E100"
-    status = 422
+    subject = "the data"  # "N problem(s) in <subject>"
+    consequence = "nothing was loaded"
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(
-            f"{len(self.problems)} problem(s) in the training data:\n{lines}",
-            hint="correct each listed line; nothing was trained",
+            f"{len(self.problems)} problem(s) in {self.subject}:\n{lines}",
+            hint=f"correct each listed line; {self.consequence}",
         )
+
+
+class DataValidationError(ProblemsError):
+    code = "E100"
+    status = 422
+    subject = "the training data"
+    consequence = "nothing was trained"
 
 
 class DataNotFoundError(AssistantError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.errors import AssistantError, Problem
+from assistant.errors import AssistantError, ProblemsError
 
 
 class DeviceCallError(AssistantError):
@@ -79,19 +79,13 @@ class DeviceUnreachableError(DeviceCallError):
     breaker_failure = True
 
 
-class RegistryValidationError(AssistantError):
+class RegistryValidationError(ProblemsError):
     """``devices.yaml`` has problems; ``problems`` lists every one of them, with file:line."""
 
     code = "E510"
     status = 422
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(
-            f"{len(self.problems)} problem(s) in the device registry:\n{lines}",
-            hint="correct each listed line; no device was loaded",
-        )
+    subject = "the device registry"
+    consequence = "no device was loaded"
 
 
 class RegistryNotFoundError(AssistantError):

@@ -3,24 +3,16 @@ out of range) are replies, not errors: these are start-up and storage problems."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from assistant.errors import AssistantError, Problem
+from assistant.errors import AssistantError, ProblemsError
 
 
-class FlowValidationError(AssistantError):
+class FlowValidationError(ProblemsError):
     """The flow files have problems; ``problems`` lists every one, each with file:line."""
 
     code = "E600"
     status = 500
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(
-            f"{len(self.problems)} problem(s) in the dialogue flows:\n{lines}",
-            hint="correct each listed line; the assistant did not start",
-        )
+    subject = "the dialogue flows"
+    consequence = "the assistant did not start"
 
 
 class FlowsNotFoundError(AssistantError):
