@@ -23,23 +23,19 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from assistant.errors import AssistantError, Problem
+from assistant.errors import AssistantError, Problem, ProblemsError
 
 CONFIG_ENV = "ASSISTANT_CONFIG"
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 
 
-class SettingsError(AssistantError):
+class SettingsError(ProblemsError):
     """The settings (YAML file, environment, options) have problems; all are listed."""
 
     code = "E700"
     status = 500
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the settings:\n{lines}",
-                         hint="correct each listed setting; the server did not start")
+    subject = "the settings"
+    consequence = "the server did not start"
 
 
 class InsecureBindError(AssistantError):

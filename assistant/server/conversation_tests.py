@@ -34,7 +34,7 @@ import yaml
 from aiohttp import ClientSession, web
 
 from assistant.config import Settings, load_settings
-from assistant.errors import AssistantError, Problem
+from assistant.errors import AssistantError, Problem, ProblemsError
 from assistant.server.app import create_app
 from assistant.server.keys import SERVICES
 
@@ -44,17 +44,13 @@ _TURN_KEYS = {"user", "replies", "actions", "states"}
 _ACTION_KEYS = {"action", "devices", "params"}
 
 
-class ConversationTestError(AssistantError):
+class ConversationTestError(ProblemsError):
     """A stories file has problems; ``problems`` lists all of them."""
 
     code = "E711"
     status = 500
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the conversation tests:\n{lines}",
-                         hint="correct each listed story; nothing was run")
+    subject = "the conversation tests"
+    consequence = "nothing was run"
 
 
 # -- stories ------------------------------------------------------------------------------
