@@ -6,25 +6,11 @@ from typing import Any
 
 import pytest
 
-from assistant.nlu.normalize import normalize_value
+from tests.nlu.normalize_support import check as _check
 
 
-def _same(got: Any, expected: Any) -> bool:
-    """Equal and of the same type all the way down (so 21 != 21.0 here)."""
-    if type(got) is not type(expected):
-        return False
-    if isinstance(expected, dict):
-        return got.keys() == expected.keys() and all(_same(got[k], v) for k, v in expected.items())
-    if isinstance(expected, list):
-        return len(got) == len(expected) and all(map(_same, got, expected))
-    return bool(got == expected)
 
 
-def _check(entity: str, text: str, expected: Any) -> None:
-    got = normalize_value(entity, text)
-    assert _same(got, expected), (
-        f"normalize_value({entity!r}, {text!r}): expected {expected!r}, got {got!r}"
-    )
 
 
 def _t(value: float, unit: str | None) -> dict[str, Any]:
