@@ -2,7 +2,8 @@
 
 ``handle_turn`` takes the conversation's ``DialogueState`` and the NLU result of each clause,
 and returns the replies, the actions run, and the new state. Routing, in order, while a flow
-waits for an answer: the answer itself (a yes/no, a choice, a slot value) -> a flow that
+waits for an answer: the answer itself (a yes/no, a choice, a slot value; not a command of
+another flow with its own verb and devices) -> a flow that
 aborts (cancel, goodbye, deny) -> a digression (a question; the flow is paused and re-asks
 afterwards) -> a new command (the flow is dropped) -> a failed try (re-ask, give up after
 ``max_tries``). With no flow waiting, "and the bedroom too" repeats the last flow for the new
@@ -142,6 +143,8 @@ class DialogueEngine:
     async def _answer(self, run: Run, flow: Flow, parse: ParseResult, text: str) -> bool:
         """Take the utterance as the answer to the waiting question, if it is one."""
         step, turn = run.step, run.turn
+        if _new_command(run.flow, flow, parse, text):
+            return False  # "turn on the hall light" while "What should I turn off?" waits
         if step == "confirm":
             confirm = run.flow.spec.confirm
             assert confirm is not None
@@ -295,6 +298,17 @@ def _consistent(flow: Flow, state: DialogueState) -> bool:
     if state.step.startswith("choose_"):
         return isinstance(value, Mapping) and isinstance(value.get("options"), Mapping)
     return value is None
+
+
+def _new_command(active: Flow, flow: Flow, parse: ParseResult, text: str) -> bool:
+    """A command for another flow that names its devices and says its own verb ("turn on the
+    hall light"), not a bare answer ("the hall light", "the one in the kitchen")."""
+    if flow is active or flow.spec.fallback or flow.spec.interrupt != "replace":
+        return False
+    if not any(e.entity in ("device", "room") for e in parse.entities):
+        return False
+    words = words_outside(text, [(e.start, e.end) for e in parse.entities])
+    return any(w not in _FOLLOW_WORDS for w in words)
 
 
 def _is_follow_up(parse: ParseResult, text: str) -> bool:
