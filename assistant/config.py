@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None,
                                      description="default: sqlite:///{data_root}/assistant.db")
     database_schema: str | None = Field(None, description="PostgreSQL schema (search_path)")
+    conversation_cache: int = Field(
+        10_000, ge=0, le=1_000_000,
+        description="conversations kept in memory so a message needs no read first; set 0 "
+                    "when several server processes share one database")
     model_dir: Path = Path("models/nlu")
     data_dir: Path = Field(Path("nlu_data"), description="NLU training data (for `run`)")
     flows_dir: Path = Path("flows")

@@ -1,8 +1,8 @@
 """Device calls made by the server, each written to the audit log before anyone is told.
 
 Every function here calls the device client (failures come back as values) and then
-``storage.record_device_call`` once per device, so a reply never reports a call that is not
-in the audit log.
+``storage.record_device_calls`` (one row per device, one transaction), so a reply never
+reports a call that is not in the audit log.
 """
 
 from __future__ import annotations
@@ -46,16 +46,15 @@ async def read_states(services: Services, devices: Sequence[Device], *,
 
 async def audit(services: Services, result: ActionResult, started: datetime,
                 conversation_id: str | None) -> None:
-    for o in result.outcomes:
-        await services.storage.record_device_call(
-            device_id=o.device_id, action=o.action, params=dict(o.params),
-            requested_by=result.requested_by[:128], success=o.ok,
-            started_at=started, latency_ms=round(o.latency_ms, 1),
-            status_code=o.status_code,
-            error_code=o.failure.code if o.failure else None,
-            error_message=o.failure.message if o.failure else None,
-            response=_jsonable(o.response), conversation_id=conversation_id,
-        )
+    """One audit row per device, all in one transaction."""
+    await services.storage.record_device_calls([
+        {"device_id": o.device_id, "action": o.action, "params": dict(o.params),
+         "requested_by": result.requested_by[:128], "success": o.ok, "started_at": started,
+         "latency_ms": round(o.latency_ms, 1), "status_code": o.status_code,
+         "error_code": o.failure.code if o.failure else None,
+         "error_message": o.failure.message if o.failure else None,
+         "response": _jsonable(o.response), "conversation_id": conversation_id}
+        for o in result.outcomes])
 
 
 def _jsonable(value: Any) -> Any:

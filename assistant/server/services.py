@@ -64,7 +64,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         stack.callback(pool.shutdown, wait=False, cancel_futures=True)
         registry = load_registry(settings.devices_file)  # E510 lists every problem
         storage = await Storage.open(settings.resolved_database_url,
-                                     schema=settings.database_schema, upgrade=True)
+                                     schema=settings.database_schema, upgrade=True,
+                                     cache_conversations=settings.conversation_cache)
         stack.push_async_callback(storage.close)
         simulator = None
         tokens: dict[str, str] | None = None

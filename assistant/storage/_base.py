@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from assistant.storage._engine import SQLITE_BEGIN, translated_errors
+from assistant.storage._engine import SQLITE_BEGIN, make_sqlite_writer, translated_errors
 from assistant.storage.errors import InvalidRecordError
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -29,6 +34,7 @@ class StoreBase:
         self._url = url
         self._clock = clock
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writer = _SqliteWriter(url) if url.get_backend_name() == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -37,6 +43,27 @@ class StoreBase:
 
     def _now(self) -> datetime:
         return self._clock().astimezone(UTC)
+
+    async def _write(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(connection, *args)`` in one write transaction, with Core statements.
+
+        SQLite: in the one writer thread on a plain engine, so the whole transaction is one
+        hand-off (the async driver hands off every statement). PostgreSQL: on the async
+        engine through ``run_sync``.
+        """
+        async with translated_errors(self._url):
+            if self._writer is not None:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._writer.pool, functools.partial(self._writer.run, work, *args))
+            async with self._engine.begin() as conn:
+                return await conn.run_sync(work, *args)
+
+    async def _close_writer(self) -> None:
+        if self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer.pool,
+                                                             self._writer.engine.dispose)
+            self._writer.pool.shutdown(wait=True)
+            self._writer = None
 
     @asynccontextmanager
     async def _transaction(self, *, write: bool = False) -> AsyncIterator[AsyncSession]:
@@ -50,6 +77,20 @@ class StoreBase:
             async with self._sessions.begin() as session:
                 await session.connection(execution_options=options)
                 yield session
+
+
+class _SqliteWriter:
+    """One thread with one plain SQLite connection for ``StoreBase._write``."""
+
+    def __init__(self, url: URL) -> None:
+        self.engine = make_sqlite_writer(url)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+
+    def run(self, work: Callable[..., T], *args: Any) -> T:
+        with self.engine.connect() as conn:
+            conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            with conn.begin():
+                return work(conn, *args)
 
 
 def check_text(field: str, value: object, max_len: int, *, empty_ok: bool = False) -> str:
@@ -66,11 +107,9 @@ def check_text(field: str, value: object, max_len: int, *, empty_ok: bool = Fals
     return value
 
 
-def insert_for(session: AsyncSession) -> Callable[..., Any]:
+def insert_for(dialect: str) -> Callable[..., Any]:
     """The dialect's ``insert`` construct, which has ``on_conflict_do_*``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def as_utc(field: str, value: datetime) -> datetime:

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import SingletonThreadPool
 
 from assistant.storage._url import check_schema_name, display_url, ensure_sqlite_folder
 from assistant.storage.errors import (
@@ -54,8 +55,20 @@ def make_engine(url: URL, *, schema: str | None = None) -> AsyncEngine:
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def make_sqlite_writer(url: URL) -> Engine:
+    """A plain (sync) engine on the same SQLite file, for the writes of every message: run
+    whole in one worker thread, a transaction costs one hand-off instead of one per
+    statement (see ``StoreBase._write``)."""
+    engine = create_engine(url.set(drivername="sqlite"), json_serializer=_dumps,
+                           poolclass=SingletonThreadPool, pool_size=1)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine | Engine) -> None:
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN (see _on_begin)
         cursor = dbapi_connection.cursor()
@@ -67,7 +80,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN, "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -36,7 +36,7 @@ class DeviceStore(StoreBase):
             item["updated_at"] = now
         async with self._transaction(write=True) as session:
             if values:
-                insert = insert_for(session)(Device).values(values)
+                insert = insert_for(self.dialect)(Device).values(values)
                 updated = {key: insert.excluded[key] for key in values[0] if key != "id"}
                 await session.execute(
                     insert.on_conflict_do_update(index_elements=["id"], set_=updated)

@@ -15,7 +15,7 @@ from assistant.storage._engine import make_engine, translated_errors
 from assistant.storage._locks import KeyedLocks
 from assistant.storage._url import display_url, resolve_url
 from assistant.storage.audit import AuditStore
-from assistant.storage.conversations import ConversationStore
+from assistant.storage.conversations import ConversationCache, ConversationStore
 from assistant.storage.devices import DeviceStore
 from assistant.storage.migrate import check_revision, migrate
 from assistant.storage.timers import TimerStore
@@ -30,11 +30,14 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
     """
 
     def __init__(
-        self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now
+        self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now,
+        cache_conversations: int = 0,
     ) -> None:
         """Use ``await Storage.open(url)``; this wraps an engine that is already checked."""
         super().__init__(engine, url, clock=clock)
         self._locks = KeyedLocks()
+        if cache_conversations > 0:
+            self._cache = ConversationCache(cache_conversations)
 
     @classmethod
     async def open(
@@ -45,12 +48,16 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
         upgrade: bool = False,
         check_schema: bool = True,
         clock: Callable[[], datetime] = utc_now,
+        cache_conversations: int = 0,
     ) -> Self:
         """Connect, and check that the schema is at this code's revision.
 
         ``upgrade=True`` runs ``migrate`` first. ``schema`` (PostgreSQL only) selects the
         schema through ``search_path``. Raises DatabaseUrlError (E402),
         DatabaseUnreachableError (E400) or MigrationError (E401, schema not at head).
+        ``cache_conversations=n`` keeps the last n conversations this process saved in
+        memory, so a message reads nothing before it is processed; only for a database that
+        this process alone writes (``ConversationCache``).
         """
         resolved = resolve_url(url)
         if upgrade:
@@ -63,10 +70,11 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine, resolved, clock=clock)
+        return cls(engine, resolved, clock=clock, cache_conversations=cache_conversations)
 
     async def close(self) -> None:
         """Close every pooled connection; the object cannot be used afterwards."""
+        await self._close_writer()
         await self._engine.dispose()
 
     async def __aenter__(self) -> Self:

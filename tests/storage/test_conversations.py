@@ -171,7 +171,9 @@ async def test_save_turn_is_atomic(storage: Storage) -> None:
         if statement.startswith("INSERT INTO turns"):
             raise SimulatedCrash("disk unplugged")
 
-    sync_engine = storage._engine.sync_engine  # fault injection needs the engine
+    # fault injection needs the engine that writes turns: SQLite's writer, else the async one
+    writer = storage._writer
+    sync_engine = writer.engine if writer is not None else storage._engine.sync_engine
     event.listen(sync_engine, "before_cursor_execute", fail_on_turn_insert)
     try:
         with pytest.raises(SimulatedCrash):
