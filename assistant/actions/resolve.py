@@ -23,12 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.matcher.levenshtein import levenshtein
-from spacy.tokens import Doc
-
+from assistant.actions._spacy import Doc, Language, Matcher, PhraseMatcher, levenshtein, spacy
 from assistant.actions._words import DETERMINERS, FILLERS, QUANTIFIERS, TYPE_WORDS, singular
 from assistant.actions.catalogue import DEVICE_TYPES
 from assistant.actions.device import Device, Registry

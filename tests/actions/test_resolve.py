@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -117,3 +121,24 @@ def test_users_own_names_work_without_retraining() -> None:
     resolver = DeviceResolver(Registry((granny,)))
     for phrase in ("granny's lamp", "big lamp", "Grany's lamp", "the lamp in the den"):
         assert [d.id for d in resolver.resolve(phrase).devices] == ["granny_lamp"], phrase
+
+
+def test_the_resolver_loads_spacy_without_torch_and_leaves_torch_importable() -> None:
+    """thinc imports torch whenever it is installed (the dev extra installs it): the server
+    must not pay ~250 MB for it, and training in the same process must still get torch."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed here, so nothing could import it")
+    code = (
+        "import json, sys\n"
+        "from assistant.actions.resolve import DeviceResolver\n"
+        "import thinc.compat\n"
+        "loaded = 'torch' in sys.modules\n"
+        "import torch\n"
+        "print(json.dumps({'torch_loaded_by_spacy': loaded, 'thinc_has_torch': "
+        "thinc.compat.has_torch, 'torch_importable': hasattr(torch, 'tensor')}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got == {"torch_loaded_by_spacy": False, "thinc_has_torch": False,
+                   "torch_importable": True}
