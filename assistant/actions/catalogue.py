@@ -78,6 +78,26 @@ ACTIONS: dict[str, ActionSpec] = {
     )
 }
 
+# What a capability lets a device do, as said after "can't" ("can't switch on or off").
+CAPABILITY_VERBS: dict[str, str] = {
+    "on_off": "switch on or off", "brightness": "dim", "color": "change colour",
+    "temperature": "set a temperature", "hvac_mode": "change its mode",
+    "fan_speed": "change its fan speed", "open_close": "open or close",
+    "position": "move to a position", "lock": "lock or unlock", "volume": "change volume",
+    "playback": "play or pause", "humidity": "measure humidity", "motion": "detect motion",
+    "contact": "tell open from closed",
+}
+
+
+def cannot_phrase(what: str | None) -> str:
+    """ "switch on or off" for a capability, "turn on" for an action, else "do that"."""
+    if what in CAPABILITY_VERBS:
+        return CAPABILITY_VERBS[what]
+    if what in ACTIONS:
+        return what.replace("_", " ")
+    return f"do {what.replace('_', ' ')}" if what else "do that"
+
+
 # Sensors measure "temperature"; climate devices set it. Only these types get actions from it.
 _READ_ONLY_TYPES = frozenset({"sensor"})
 

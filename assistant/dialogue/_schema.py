@@ -59,6 +59,9 @@ class SlotSpec(_Strict):
     capability: str | None = None
     device_type: str | None = None
     when_ambiguous: Literal["ask", "all"] = "ask"
+    # nothing named ("turn it off"): "recent" = the last devices, else the last ones used for
+    # this capability ("make it warmer"); "last" = only the last devices, or say they can't
+    context: Literal["recent", "last"] = "recent"
 
     @field_validator("entity", mode="before")
     @classmethod

@@ -88,14 +88,17 @@ async def read_target(slot: SlotSpec, parse: ParseResult, executor: Executor) ->
 
 async def target_from_context(slot: SlotSpec, context: Mapping[str, Any],
                               executor: Executor) -> TargetReading:
-    """Nothing named: the last devices if they can do it ("turn it off"), else the last ones
-    used for this capability ("make it warmer"), else the only device that can."""
+    """Nothing named: the last devices if they can do it ("turn it off"), else (unless the
+    slot's ``context`` is "last") the last ones used for this capability ("make it warmer"),
+    else the only device that can."""
     last = context.get("last") or {}
     if last.get("ids"):
         found = await executor.resolve(DeviceQuery(capability=slot.capability,
                                                    within=tuple(last["ids"])))
         if found.ids:
             return Filled(device_value(found.ids, found.names))
+        if slot.context == "last":
+            return Unavailable(found.reason or "That can't do it.")
     recent = (context.get("by_capability") or {}).get(slot.capability or "")
     if recent and recent.get("ids"):
         return Filled(device_value(recent["ids"], recent["names"]))

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from assistant.actions.catalogue import cannot_phrase
 from assistant.actions.describe import describe
 from assistant.actions.device import Device
 from assistant.actions.resolve import Resolution
@@ -80,7 +81,7 @@ class ServerExecutor:
             failed = tuple(f.device_id for f in result.failed) + failed
             data["result"] = result.to_dict()
         if unable:
-            sentences.append(_cannot(unable, action.replace("_", " ")))
+            sentences.append(_cannot(unable, action))
         return ActionOutcome(success=success, failed=failed, text=" ".join(sentences),
                              data=data)
 
@@ -206,5 +207,4 @@ def _singular(text: str) -> bool:
 
 def _cannot(devices: Sequence[Device], what: str | None) -> str:
     names = " and ".join(f"the {d.name}" for d in devices)
-    doing = (what or "that").replace("_", " ")
-    return f"{names[:1].upper()}{names[1:]} can't do {doing}."
+    return f"{names[:1].upper()}{names[1:]} can't {cannot_phrase(what)}."
