@@ -207,6 +207,7 @@ COLORS: list[tuple[str, dict[str, Any]]] = [
     ("cold white", _c("cool white", 201, 226, 255)),
     ("daylight", _c("daylight", 255, 249, 253)),
     ("soft white", _c("soft white", 255, 214, 170)),
+    ("candlelight", _c("candlelight", 255, 147, 41)),
     ("white", _c("white", 255, 255, 255)),
     # hex
     ("#ff8800", _c("#ff8800", 255, 136, 0)),

@@ -156,6 +156,7 @@ LIGHTING_WHITES: dict[str, RGB] = {
     "cool white": (201, 226, 255),
     "daylight": (255, 249, 253),
     "soft white": (255, 214, 170),
+    "candlelight": (255, 147, 41),
 }
 
 # Other ways of saying a colour above: alias -> canonical name.
