@@ -27,6 +27,7 @@ from assistant.nlu.training._batches import IGNORE, Item, build_items, collate
 from assistant.nlu.training._bert import BertConfig, BertEncoder
 from assistant.nlu.training.meta import FORMAT_VERSION
 from assistant.nlu.training.model import JointModel
+from assistant.nlu.training.typos import typo_copies
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, dict[str, float]], None]  # (step, total, stats)
@@ -119,7 +120,13 @@ def train(
     encoder = build_encoder(config)
     model = JointModel(encoder, len(intents), len(labels), config.max_width,
                        config.span_hidden, config.width_dim, config.dropout)
-    steps = _fit(model, items, config, progress)
+    typo_rng = random.Random(config.seed + 1)
+
+    def typo_items() -> list[Item]:  # fresh misspelt copies for each epoch
+        copies = typo_copies(train_ex, config.typo_rate, typo_rng)
+        return build_items(copies, tokenizer, intents, labels, config.max_width)[0]
+
+    steps = _fit(model, items, config, progress, typo_items)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     from assistant.nlu.training.export import export_model
@@ -144,8 +151,8 @@ def train(
                        tuple(holdout), dropped)
 
 
-def _fit(model: JointModel, items: list[Item], config: TrainingConfig,
-         progress: Progress | None) -> int:
+def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
+         progress: Progress | None, extra: Callable[[], list[Item]]) -> int:
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc_params = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
     lr_enc = config.learning_rate if config.encoder != "tiny" else config.head_learning_rate
@@ -153,8 +160,8 @@ def _fit(model: JointModel, items: list[Item], config: TrainingConfig,
         [{"params": enc_params, "lr": lr_enc}, {"params": head_params, "lr": config.head_learning_rate}],
         weight_decay=config.weight_decay,
     )
-    per_epoch = math.ceil(len(items) / config.batch_size)
-    total = per_epoch * config.epochs
+    per_epoch = math.ceil(len(base) * (1 + config.typo_rate) / config.batch_size)
+    total = per_epoch * config.epochs  # planned (the typo copies vary a little per epoch)
     warmup = max(1, int(total * config.warmup_ratio))
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
@@ -165,6 +172,7 @@ def _fit(model: JointModel, items: list[Item], config: TrainingConfig,
     model.train()
     step = 0
     for _epoch in range(config.epochs):
+        items = base + extra()
         order = list(range(len(items)))
         rng.shuffle(order)
         # group similar lengths inside chunks of 50 batches: less padding, still shuffled
