@@ -41,7 +41,7 @@ class TrainingConfig(BaseModel):
     width_dim: int = Field(32, ge=4)
     span_loss_weight: float = Field(1.0, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1, description="for the intent loss")
-    typo_rate: float = Field(0.3, ge=0, le=1, description="per epoch, this fraction of the "
+    typo_rate: float = Field(0.5, ge=0, le=1, description="per epoch, this fraction of the "
                              "examples is added again with one misspelt word")
     intent_threshold: float = Field(0.4, ge=0, le=1)
     span_threshold: float = Field(0.5, ge=0, le=1)
