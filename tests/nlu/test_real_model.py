@@ -72,3 +72,12 @@ def test_int8_agrees_with_fp32(real_model: Path) -> None:
     fp32 = NLUModel.load(real_model, precision="fp32").parse_batch(texts)
     agree = sum(a.intent.name == b.intent.name for a, b in zip(int8, fp32)) / len(texts)
     assert agree >= 0.99, f"INT8 and FP32 agree on {agree:.4f} of {len(texts)} sentences"
+
+
+def test_the_smoke_stories_pass_through_the_whole_stack(real_model: Path) -> None:
+    """`assistant test dialogue` with the real model: NLU, dialogue, simulated devices, SQLite."""
+    from assistant.server.conversation_tests import format_result, run_dialogue_tests
+
+    report = run_dialogue_tests(ROOT / "stories", model_dir=real_model)
+    failed = [line for r in report.conversations if not r.passed for line in format_result(r)]
+    assert report.ok and report.passed == report.total >= 10, "\n".join(failed)
