@@ -30,6 +30,21 @@ def test_model_folder_contents(tiny_model: Path) -> None:
     assert (tiny_model / "model.fp16.onnx").stat().st_size < fp32
 
 
+def test_int8_weights_are_per_channel_and_seven_bit(tiny_model: Path) -> None:
+    """7-bit weights keep u8 x s8 pair sums inside int16 on CPUs without VNNI."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(tiny_model / "model.int8.onnx")).graph
+    weights = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    quantised = [w for n, w in weights.items() if w.dtype.name == "int8" and w.ndim == 2]
+    assert len(quantised) >= 6, "the encoder and head matrices are quantised"
+    assert all(int(abs(w.astype(int)).max()) <= 64 for w in quantised)
+    assert max(int(abs(w.astype(int)).max()) for w in quantised) >= 60  # the 7-bit range is used
+    scales = [w for n, w in weights.items() if n.endswith("_scale") and w.ndim == 1 and w.size > 1]
+    assert scales, "one scale per output channel"
+
+
 def test_tiny_model_learns_its_training_data(tiny_model: Path) -> None:
     metrics = json.loads((tiny_model / "metrics.json").read_text())
     assert metrics["split"] == "train" and metrics["examples"] == 28

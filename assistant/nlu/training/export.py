@@ -73,13 +73,21 @@ class _DropPreprocessAdvice(logging.Filter):
 
 
 def _quantize_int8(src: Path, dst: Path) -> None:
+    """Per-channel dynamic INT8 with 7-bit weights (``reduce_range``).
+
+    CPUs without VNNI multiply u8 activations by s8 weights with an instruction whose 16-bit
+    pair sums can saturate; with 7-bit weights they cannot, so results do not depend on
+    whether the CPU has VNNI. Measured on a VNNI machine it also cost less accuracy than 8-bit
+    weights (SNIPS slot F1 95.15 against 94.90, FP32 95.15; docs/benchmarks.md).
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
     advice = _DropPreprocessAdvice()
     root.addFilter(advice)
     try:
-        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
+        quantize_dynamic(str(src), str(dst), per_channel=True, reduce_range=True,
+                         weight_type=QuantType.QInt8,
                          op_types_to_quantize=["MatMul", "Attention", "Gemm"],
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
