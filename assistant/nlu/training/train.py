@@ -7,6 +7,7 @@ training config), ``meta.json`` (data and config hashes) and ``metrics.json``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -64,21 +65,30 @@ def build_encoder(config: TrainingConfig) -> BertEncoder:
 def split_holdout(
     examples: Sequence[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
-    """Stratified by intent; every intent keeps at least one training example."""
+    """Stratified by intent; every intent keeps at least one training example.
+
+    Within an intent the examples are ordered by a hash of the seed and their text, and the
+    first ``fraction`` of them are held out. The split is therefore stable as the data grows:
+    adding examples to one intent leaves every other intent's held-out set as it was, and in
+    that intent moves at most a few examples near the boundary. (A shuffle would redraw the
+    whole split after any addition, so two runs' numbers could not be compared.)
+    """
     if fraction <= 0:
         return list(examples), []
-    rng = random.Random(seed)
     by_intent: dict[str, list[Example]] = {}
     for ex in examples:
         by_intent.setdefault(ex.intent, []).append(ex)
     train, held = [], []
     for name in sorted(by_intent):
-        group = by_intent[name][:]
-        rng.shuffle(group)
+        group = sorted(by_intent[name], key=lambda e: _split_key(seed, e))
         n = min(len(group) - 1, round(len(group) * fraction))
         held += group[:n]
         train += group[n:]
     return train, held
+
+
+def _split_key(seed: int, example: Example) -> bytes:
+    return hashlib.blake2b(f"{seed}\x00{example.text}".encode(), digest_size=8).digest()
 
 
 @dataclass(frozen=True)
