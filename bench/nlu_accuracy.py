@@ -3,6 +3,7 @@
     python bench/nlu_accuracy.py hwu64    # HWU64 KFold_1: train.jsonl -> test.jsonl
     python bench/nlu_accuracy.py snips    # SNIPS: train/ -> test/ (intent accuracy, slot F1)
     python bench/nlu_accuracy.py bundled  # nlu_data/ with a stratified 20% held out
+    python bench/nlu_accuracy.py bundled --seed 43 --out bench/results/seed43  # another split
 
 Public datasets are read in place from ../shared/datasets (or --datasets DIR).
 """
@@ -33,12 +34,13 @@ def main() -> None:
     ap.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
     ap.add_argument("--config", type=Path, default=None, help="training config YAML")
     ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=None, help="training seed; for bundled also the split")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--force", action="store_true", help="retrain even if a current model exists")
     args = ap.parse_args()
 
     model_dir = args.out / f"model-{args.dataset}"
-    overrides: dict[str, object] = {"epochs": args.epochs}
+    overrides: dict[str, object] = {"epochs": args.epochs, "seed": args.seed}
     if args.dataset == "hwu64":
         train, test = args.datasets / "hwu64" / "train.jsonl", args.datasets / "hwu64" / "test.jsonl"
     elif args.dataset == "snips":
