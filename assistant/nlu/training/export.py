@@ -77,9 +77,8 @@ def _quantize_int8(src: Path, dst: Path) -> None:
 
     CPUs without VNNI multiply u8 activations by s8 weights with an instruction whose 16-bit
     pair sums can saturate; with 7-bit weights they cannot, so results do not depend on
-    whether the CPU has VNNI. Measured on a VNNI machine, it lost less than 8-bit weights on
-    SNIPS slots (F1 95.15 against 94.90; FP32 95.15) and more on HWU64 intents (92.01
-    against 92.29); docs/benchmarks.md has the numbers.
+    whether the CPU has VNNI. The accuracy against 8-bit weights, per benchmark, is in
+    docs/benchmarks.md.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
