@@ -9,6 +9,7 @@ lock up front (no read-then-upgrade deadlock between two writers).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -20,6 +21,8 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.util import await_
+from sqlalchemy.util.concurrency import in_greenlet
 
 from assistant.storage._url import check_schema_name, display_url, ensure_sqlite_folder
 from assistant.storage.errors import (
@@ -102,7 +105,16 @@ def _use_wal(cursor: Any) -> None:
         except Exception as exc:  # the driver's OperationalError (sqlite3 or aiosqlite's)
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.02)
+            _pause(0.02)
+
+
+def _pause(seconds: float) -> None:
+    """Wait without stopping the event loop: the async engine runs its connect hook in a
+    greenlet on the loop's thread, where ``time.sleep`` would stop every other request."""
+    if in_greenlet():
+        await_(asyncio.sleep(seconds))
+    else:
+        time.sleep(seconds)
 
 
 def unreachable(url: URL, exc: BaseException) -> DatabaseUnreachableError:

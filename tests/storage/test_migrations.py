@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -116,3 +119,42 @@ async def test_sqlite_is_configured_for_a_server(tmp_path: Path) -> None:
     expected = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000, "synchronous": 2}
     expect(got, expected, "SQLite pragmas")
     assert (tmp_path / "new" / "folder").is_dir(), "expected the parent folder to be created"
+
+
+@pytest.mark.asyncio
+async def test_waiting_to_switch_a_new_database_to_wal_leaves_the_event_loop_running(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)  # another process creating the file
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")  # SQLite refuses the WAL switch at once now
+    engine = make_engine(resolve_url(f"sqlite:///{path}"))
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.002)
+
+    async def journal_mode() -> object:
+        async with engine.connect() as conn:
+            return (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+
+    tick_task = asyncio.create_task(ticker())
+    try:
+        connecting = asyncio.create_task(journal_mode())
+        await asyncio.sleep(0.4)
+        assert not connecting.done(), "expected the connection to wait for the lock"
+        holder.execute("COMMIT")
+        mode = await asyncio.wait_for(connecting, 5)
+    finally:
+        tick_task.cancel()
+        holder.close()
+        await engine.dispose()
+    expect(mode, "wal", "journal mode once the lock is released")
+    gaps = sorted(b - a for a, b in pairwise(ticks))
+    median = gaps[len(gaps) // 2]
+    # each retry waits 20 ms: a blocking wait makes nearly every gap at least that long
+    assert median < 0.015, f"the event loop stalled while waiting: median gap {median:.4f} s"
