@@ -109,3 +109,25 @@ def test_is_current_without_config_checks_data_only(tiny_model: Path, tiny_data_
     assert is_current(tiny_model, data_fingerprint(tiny_data_dir))  # tiny config kept as trained
     assert not is_current(tiny_model, data_fingerprint(tiny_data_dir), load_config(None))
     assert not is_current(tiny_model, "0" * 64)
+
+
+def test_a_held_out_model_split_another_way_is_not_reused(
+    tiny_model: Path, tiny_data_dir: Path, tiny_config_file: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from assistant.nlu.data.loader import data_fingerprint
+    from assistant.nlu.training.meta import SPLIT_METHOD, is_current
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    config = load_config(tiny_config_file, holdout_fraction=0.2)
+    data_hash = data_fingerprint(tiny_data_dir)
+    meta = json.loads((model / "meta.json").read_text())
+    meta.update(config_hash=config.fingerprint(), split=None)  # as before the split was recorded
+    (model / "meta.json").write_text(json.dumps(meta))
+    assert not is_current(model, data_hash, config), "its metrics come from other sentences"
+    meta["split"] = SPLIT_METHOD
+    (model / "meta.json").write_text(json.dumps(meta))
+    assert is_current(model, data_hash, config)
+    assert json.loads((tiny_model / "meta.json").read_text())["split"] is None  # trained on all

@@ -9,6 +9,9 @@ from pathlib import Path
 from assistant.nlu.config import TrainingConfig
 
 FORMAT_VERSION = 1
+#: how ``split_holdout`` draws the held-out set; recorded when a model holds examples out, so
+#: a model split another way is not reused with metrics from other sentences
+SPLIT_METHOD = "blake2b-per-intent"
 MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json")
 
 
@@ -19,5 +22,9 @@ def is_current(model_dir: Path, data_hash: str, config: TrainingConfig | None = 
     if not meta_file.is_file() or not all((model_dir / f).is_file() for f in MODEL_FILES):
         return False
     meta = json.loads(meta_file.read_text())
-    return (meta.get("format") == FORMAT_VERSION and meta.get("data_hash") == data_hash
-            and (config is None or meta.get("config_hash") == config.fingerprint()))
+    if meta.get("format") != FORMAT_VERSION or meta.get("data_hash") != data_hash:
+        return False
+    if config is None:
+        return True
+    split = SPLIT_METHOD if config.holdout_fraction > 0 else None
+    return meta.get("config_hash") == config.fingerprint() and meta.get("split") == split
