@@ -30,7 +30,7 @@ class TrainingConfig(BaseModel):
     tiny: TinyEncoder = Field(default_factory=TinyEncoder)
     epochs: int = Field(15, ge=1, le=200)
     batch_size: int = Field(32, ge=1, le=1024)
-    learning_rate: float = Field(5e-5, gt=0, description="encoder; lower keeps more of what "
+    learning_rate: float = Field(3e-5, gt=0, description="encoder; lower keeps more of what "
                                  "the pretrained sentence encoder knows")
     head_learning_rate: float = Field(2e-3, gt=0)
     warmup_ratio: float = Field(0.06, ge=0, lt=1)
