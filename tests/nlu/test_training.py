@@ -131,3 +131,21 @@ def test_a_held_out_model_split_another_way_is_not_reused(
     (model / "meta.json").write_text(json.dumps(meta))
     assert is_current(model, data_hash, config)
     assert json.loads((tiny_model / "meta.json").read_text())["split"] is None  # trained on all
+
+
+def test_every_training_config_key_is_documented_with_its_default() -> None:
+    import re
+
+    from assistant.nlu.config import TrainingConfig
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "nlu.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", doc, flags=re.MULTILINE))
+    defaults = TrainingConfig()
+    for name in TrainingConfig.model_fields:
+        assert name in rows, f"docs/nlu.md has no row for the training config key {name!r}"
+        value = getattr(defaults, name)
+        shown = rows[name].strip().strip("`")
+        if isinstance(value, str):
+            assert shown == value, f"docs/nlu.md gives {name} = {shown}, the code {value!r}"
+        elif isinstance(value, (int, float)):
+            assert float(shown) == value, f"docs/nlu.md gives {name} = {shown}, the code {value!r}"
