@@ -72,7 +72,8 @@ def load_config(path: str | Path | None, **overrides: object) -> TrainingConfig:
         where = str(path) if path is not None else "<options>"
         raise DataValidationError(
             [
-                Problem(where, f"{'.'.join(map(str, e['loc']))}: {e['msg']}", "see the training config table in docs/nlu.md")
+                Problem(where, f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
+                        "see the training config table in docs/nlu.md")
                 for e in exc.errors()
             ]
         ) from None

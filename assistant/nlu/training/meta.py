@@ -15,6 +15,11 @@ SPLIT_METHOD = "blake2b-per-intent"
 MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json")
 
 
+def split_method(config: TrainingConfig) -> str | None:
+    """What ``meta.json`` records as ``split`` for a model trained with ``config``."""
+    return SPLIT_METHOD if config.holdout_fraction > 0 else None
+
+
 def is_current(model_dir: Path, data_hash: str, config: TrainingConfig | None = None) -> bool:
     """True when the folder is complete and was trained on this data (and with this config,
     when one is given; without one, whatever config the folder was trained with is kept)."""
@@ -26,5 +31,5 @@ def is_current(model_dir: Path, data_hash: str, config: TrainingConfig | None = 
         return False
     if config is None:
         return True
-    split = SPLIT_METHOD if config.holdout_fraction > 0 else None
-    return meta.get("config_hash") == config.fingerprint() and meta.get("split") == split
+    return (meta.get("config_hash") == config.fingerprint()
+            and meta.get("split") == split_method(config))

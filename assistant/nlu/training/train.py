@@ -25,7 +25,7 @@ from assistant.nlu.config import TrainingConfig
 from assistant.nlu.data.types import Example, TrainingData
 from assistant.nlu.training._batches import IGNORE, Item, build_items, collate
 from assistant.nlu.training._bert import BertConfig, BertEncoder
-from assistant.nlu.training.meta import FORMAT_VERSION, SPLIT_METHOD
+from assistant.nlu.training.meta import FORMAT_VERSION, split_method
 from assistant.nlu.training.model import JointModel
 from assistant.nlu.training.typos import typo_copies
 
@@ -153,7 +153,7 @@ def train(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "train_examples": len(train_ex),
         "holdout_examples": len(holdout),
-        "split": SPLIT_METHOD if config.holdout_fraction > 0 else None,
+        "split": split_method(config),
         "train_seconds": round(time.perf_counter() - started, 1),
         "torch": torch.__version__,
     })
