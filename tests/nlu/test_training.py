@@ -149,3 +149,56 @@ def test_every_training_config_key_is_documented_with_its_default() -> None:
             assert shown == value, f"docs/nlu.md gives {name} = {shown}, the code {value!r}"
         elif isinstance(value, (int, float)):
             assert float(shown) == value, f"docs/nlu.md gives {name} = {shown}, the code {value!r}"
+
+
+def test_word_pieces_the_data_never_uses_keep_their_initial_vectors(
+    tiny_data_dir: Path, tmp_path: Path
+) -> None:
+    """The word-piece table trains sparsely: only rows a batch used move (no weight decay,
+    no momentum drift on the rest), so words never seen in training stay where the encoder
+    had them, and a step skips the optimiser work over 30,522 rows."""
+    import numpy as np
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from assistant.nlu.data.loader import load_training_data
+    from assistant.nlu.training.train import build_encoder, load_tokenizer, pretrained_dir, train
+
+    config = load_config(None, encoder="tiny", epochs=2, typo_rate=0.0)  # no misspelt copies
+    torch.manual_seed(config.seed)
+    before = build_encoder(config).embeddings.word_embeddings.weight.detach().numpy()
+    data = load_training_data(tiny_data_dir)
+    train(data, tmp_path / "model", config)
+    graph = onnx.load(str(tmp_path / "model" / "model.onnx")).graph
+    after = next(numpy_helper.to_array(i) for i in graph.initializer
+                 if i.name == "encoder.embeddings.word_embeddings.weight")
+
+    tok = load_tokenizer(pretrained_dir() / "tokenizer.json", config.max_tokens)
+    used = {i for enc in tok.encode_batch([e.text for e in data.examples]) for i in enc.ids}
+    moved = {int(i) for i in np.flatnonzero(np.abs(after - before).max(axis=1) > 0)}
+    assert moved, "the table trains"
+    assert moved <= used, f"rows of unused word pieces changed: {sorted(moved - used)[:5]}"
+
+
+def test_clip_grad_norm_counts_sparse_gradients_like_dense_ones() -> None:
+    import torch
+
+    from assistant.nlu.training.train import clip_grad_norm
+
+    def grads(sparse: bool) -> list[torch.Tensor]:
+        torch.manual_seed(0)
+        table = torch.nn.Embedding(50, 4, sparse=sparse)
+        linear = torch.nn.Linear(4, 3)
+        ids = torch.tensor([[3, 7, 3, 9]])  # 3 twice: its two entries are one row's gradient
+        linear(table(ids)).pow(2).sum().backward()
+        norm = clip_grad_norm([table.weight, linear.weight, linear.bias], 0.5)
+        assert norm > 0.5  # so the gradients really are scaled down
+        return [table.weight.grad.to_dense(), linear.weight.grad, linear.bias.grad], norm
+
+    sparse, sparse_norm = grads(True)
+    dense, dense_norm = grads(False)
+    assert abs(sparse_norm - dense_norm) < 1e-5
+    for s, d in zip(sparse, dense):
+        assert torch.allclose(s, d, atol=1e-6)
+    assert abs(float(torch.linalg.vector_norm(torch.cat([g.flatten() for g in dense]))) - 0.5) < 1e-4
