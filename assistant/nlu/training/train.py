@@ -164,8 +164,8 @@ def train(
 def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
          progress: Progress | None, extra: Callable[[], list[Item]]) -> int:
     # The word-piece table is half of the encoder's weights, yet a batch uses a few hundred of
-    # its 30,522 rows. A dense gradient and AdamW over the whole table took a quarter of each
-    # step; a sparse gradient with lazy Adam (the moments of the rows a batch uses) does not.
+    # its 30,522 rows. A dense gradient and AdamW over the whole table took about a fifth of
+    # each step; a sparse gradient with lazy Adam (the moments of the rows a batch uses) does not.
     words = model.encoder.embeddings.word_embeddings
     words.sparse = True
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
@@ -183,6 +183,7 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
     per_epoch = math.ceil(len(base) * (1 + config.typo_rate) / config.batch_size)
     total = per_epoch * config.epochs  # planned (the typo copies vary a little per epoch)
     warmup = max(1, int(total * config.warmup_ratio))
+
     def schedule(s: int) -> float:
         return min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
 
