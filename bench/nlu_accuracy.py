@@ -37,10 +37,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=None, help="training seed; for bundled also the split")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--force", action="store_true", help="retrain even if a current model exists")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default=None,
+                    help="where to train (default: the config's, auto)")
     args = ap.parse_args()
 
     model_dir = args.out / f"model-{args.dataset}"
-    overrides: dict[str, object] = {"epochs": args.epochs, "seed": args.seed}
+    overrides: dict[str, object] = {"epochs": args.epochs, "seed": args.seed, "device": args.device}
     if args.dataset == "hwu64":
         train, test = args.datasets / "hwu64" / "train.jsonl", args.datasets / "hwu64" / "test.jsonl"
     elif args.dataset == "snips":
@@ -53,9 +55,12 @@ def main() -> None:
     started = time.perf_counter()
     outcome = train_model(train, model_dir, config, force=args.force)
     wall = time.perf_counter() - started
+    meta = json.loads((model_dir / "meta.json").read_text())
     result: dict[str, object] = {
         "dataset": args.dataset,
         "train_seconds": outcome.seconds if not outcome.reused else None,
+        "fit_seconds": meta.get("fit_seconds"),  # the training loop alone, export not included
+        "device": meta.get("device"),
         "wall_seconds_including_export_and_eval": wall,
         "reused_model": outcome.reused,
         "config": config.model_dump(),

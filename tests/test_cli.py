@@ -45,6 +45,15 @@ def test_unknown_config_key_is_rejected(tmp_path: Path, tiny_data_dir: Path) -> 
     assert proc.returncode == 2 and "epochz" in proc.stderr
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu_is_a_coded_error(tmp_path: Path, tiny_data_dir: Path,
+                                             tiny_config_file: Path) -> None:
+    proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tmp_path / "m"),
+                     "--config", str(tiny_config_file), "--device", "cuda")
+    assert proc.returncode == 2 and "E202" in proc.stderr and "--device auto" in proc.stderr
+    assert not (tmp_path / "m").exists()
+
+
 def test_test_nlu_writes_reports(tiny_model: Path, tiny_data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     proc = assistant("test", "nlu", "--model", str(tiny_model), "--data", str(tiny_data_dir), "--out", str(out))

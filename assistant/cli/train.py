@@ -52,6 +52,8 @@ def train_cmd(
     epochs: int | None = typer.Option(None, "--epochs", help="override epochs"),
     holdout: float | None = typer.Option(None, "--holdout", help="fraction held out for metrics"),
     force: bool = typer.Option(False, "--force", help="retrain even if nothing changed"),
+    device: str | None = typer.Option(None, "--device", help="auto (default), cpu or cuda"),
 ) -> None:
     """Train the NLU model (reuses the existing one if data and config are unchanged)."""
-    run_training(data, out, config, force=force, epochs=epochs, holdout_fraction=holdout)
+    run_training(data, out, config, force=force, epochs=epochs, holdout_fraction=holdout,
+                 device=device)

@@ -50,10 +50,13 @@ class TrainingConfig(BaseModel):
     holdout_fraction: float = Field(0.0, ge=0, lt=1)
     seed: int = 42
     threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train; auto = "
+                                                   "the GPU when torch sees one, else the CPU")
 
     def fingerprint(self) -> str:
-        """Hash of every setting except ``threads`` (which cannot change the result)."""
-        data = self.model_dump(exclude={"threads"})
+        """Hash of every setting except ``threads`` and ``device``: they change how fast a
+        model trains, not what it is meant to be (a model trained on a GPU is reused on a CPU)."""
+        data = self.model_dump(exclude={"threads", "device"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

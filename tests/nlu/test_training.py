@@ -23,6 +23,8 @@ def test_model_folder_contents(tiny_model: Path) -> None:
     assert config["encoder"] == "tiny" and config["epochs"] == 40  # the resolved config is saved
     meta = json.loads((tiny_model / "meta.json").read_text())
     assert len(meta["data_hash"]) == 64 and len(meta["config_hash"]) == 64
+    assert meta["device"].startswith(("cpu: ", "cuda: "))
+    assert 0 < meta["fit_seconds"] <= meta["train_seconds"]
     assert json.loads((tiny_model / "synonyms.json").read_text()) == {"cookhouse": "kitchen"}
     # the INT8 graph really is quantised: smaller than FP32 and FP16 smaller too
     fp32 = (tiny_model / "model.onnx").stat().st_size
@@ -70,6 +72,29 @@ def test_unchanged_data_and_config_reuse_the_model(tiny_model: Path, tiny_data_d
     before = (tiny_model / "model.onnx").stat().st_mtime_ns
     outcome = train_model(tiny_data_dir, tiny_model, load_config(tiny_config_file))
     assert outcome.reused and (tiny_model / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_the_training_device_is_not_part_of_the_model(tiny_model: Path, tiny_data_dir: Path,
+                                                      tiny_config_file: Path) -> None:
+    """A model trained on a GPU is reused on a CPU-only machine, like one trained with 1 thread."""
+    for device in ("cpu", "cuda"):
+        outcome = train_model(tiny_data_dir, tiny_model, load_config(tiny_config_file, device=device))
+        assert outcome.reused
+
+
+def test_device_auto_is_the_cpu_without_a_gpu() -> None:
+    import torch
+
+    from assistant.errors import TrainingDependencyError
+    from assistant.nlu.training.train import resolve_device
+
+    assert resolve_device("cpu").type == "cpu"
+    if torch.cuda.is_available():
+        assert resolve_device("auto").type == "cuda"
+    else:
+        assert resolve_device("auto").type == "cpu"
+        with pytest.raises(TrainingDependencyError):
+            resolve_device("cuda")
 
 
 def test_changed_config_retrains(tmp_path: Path, tiny_data_dir: Path, tiny_config_file: Path) -> None:
