@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 
 def assistant(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,7 +46,7 @@ def test_unknown_config_key_is_rejected(tmp_path: Path, tiny_data_dir: Path) -> 
     assert proc.returncode == 2 and "epochz" in proc.stderr
 
 
-@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a GPU")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_a_gpu_is_a_coded_error(tmp_path: Path, tiny_data_dir: Path,
                                              tiny_config_file: Path) -> None:
     proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tmp_path / "m"),
