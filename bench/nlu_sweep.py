@@ -28,6 +28,7 @@ import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,10 +43,10 @@ def load_variants(path: Path) -> dict[str, dict[str, object]]:
 
 
 def run_one(name: str, keys: dict[str, object], seed: int, out: Path, threads: int,
-            device: str | None) -> dict[str, object]:
+            device: str | None) -> dict[str, Any]:
     run_dir = out / f"{name}-s{seed}"
     result_file = run_dir / "bundled.json"
-    record: dict[str, object] = {"variant": name, "seed": seed, "changes": keys}
+    record: dict[str, Any] = {"variant": name, "seed": seed, "changes": keys}
     if not result_file.is_file():
         run_dir.mkdir(parents=True, exist_ok=True)
         config = run_dir / "config.yml"
@@ -65,21 +66,20 @@ def run_one(name: str, keys: dict[str, object], seed: int, out: Path, threads: i
                          ("intent_accuracy", "entity_f1", "fit_seconds", "device", "examples")}}
 
 
-def summarise(records: list[dict[str, object]], order: list[str]) -> list[dict[str, object]]:
+def summarise(records: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
     """One row per variant, in ``order``; ``delta`` is paired against the first variant."""
-    done = [r for r in records if "error" not in r]
-    by: dict[str, dict[int, dict[str, object]]] = {}
-    for r in done:
-        by.setdefault(str(r["variant"]), {})[int(r["seed"])] = r  # type: ignore[arg-type]
+    by: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in records:
+        if "error" not in r:
+            by.setdefault(r["variant"], {})[r["seed"]] = r
     base = by.get(order[0], {}) if order else {}
     rows = []
     for name in order:
         runs = by.get(name, {})
-        intents = [float(r["intent_accuracy"]) * 100 for r in runs.values()]  # type: ignore[arg-type]
-        entities = [float(r["entity_f1"]) * 100 for r in runs.values()]  # type: ignore[arg-type]
+        intents = [r["intent_accuracy"] * 100 for r in runs.values()]
+        entities = [r["entity_f1"] * 100 for r in runs.values()]
         shared = sorted(set(runs) & set(base))
-        deltas = [(float(runs[s]["intent_accuracy"]) - float(base[s]["intent_accuracy"])) * 100  # type: ignore[arg-type]
-                  for s in shared]
+        deltas = [(runs[s]["intent_accuracy"] - base[s]["intent_accuracy"]) * 100 for s in shared]
         rows.append({
             "variant": name,
             "runs": len(runs),
@@ -119,11 +119,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     jobs = [(name, seed) for seed in args.seeds for name in variants]  # every variant per seed first
     started = time.monotonic()
-    records: list[dict[str, object]] = []
+    records: list[dict[str, Any]] = []
     skipped = 0
     with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool, \
             (args.out / "sweep.jsonl").open("a") as log:
-        pending: set[Future[dict[str, object]]] = set()
+        pending: set[Future[dict[str, Any]]] = set()
         while jobs or pending:
             while jobs and len(pending) < args.parallel:
                 if args.budget is not None and time.monotonic() - started > args.budget:

@@ -111,6 +111,7 @@ def train(
 ) -> TrainResult:
     """Train on ``data`` and export the model folder to ``out_dir`` (created or replaced)."""
     started = time.perf_counter()
+    device = resolve_device(config.device)  # before any work: a missing GPU fails at once
     if config.threads:
         torch.set_num_threads(config.threads)
     random.seed(config.seed)
@@ -127,7 +128,6 @@ def train(
         log.warning("%d entity spans are wider than max_width=%d or off word boundaries; skipped",
                     dropped, config.max_width)
 
-    device = resolve_device(config.device)
     encoder = build_encoder(config)
     model = JointModel(encoder, len(intents), len(labels), config.max_width,
                        config.span_hidden, config.width_dim, config.dropout).to(device)
@@ -229,8 +229,7 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
         batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         rng.shuffle(batches)
         for batch_idx in batches:
-            batch = {k: v.to(device, non_blocking=True)
-                     for k, v in collate([items[i] for i in batch_idx]).items()}
+            batch = {k: v.to(device) for k, v in collate([items[i] for i in batch_idx]).items()}
             intent_logits, span_logits = model(
                 batch["input_ids"], batch["attention_mask"], batch["span_tokens"], batch["span_width"]
             )
