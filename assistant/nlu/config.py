@@ -41,6 +41,8 @@ class TrainingConfig(BaseModel):
     span_hidden: int = Field(256, ge=8)
     width_dim: int = Field(32, ge=4)
     span_loss_weight: float = Field(1.0, ge=0)
+    ema_decay: float = Field(0.0, ge=0, lt=1, description="export an exponential moving average "
+                             "of the weights (0 = the last weights)")
     label_smoothing: float = Field(0.0, ge=0, lt=1, description="for the intent loss")
     typo_rate: float = Field(0.5, ge=0, le=1, description="per epoch, this fraction of the "
                              "examples is added again with one misspelt word")

@@ -228,3 +228,43 @@ def test_clip_grad_norm_counts_sparse_gradients_like_dense_ones() -> None:
         assert torch.allclose(s, d, atol=1e-6)
     clipped = torch.linalg.vector_norm(torch.cat([g.flatten() for g in dense]))
     assert abs(float(clipped) - 0.5) < 1e-4
+
+
+def test_weight_average_follows_the_weights_with_its_decay() -> None:
+    import torch
+
+    from assistant.nlu.training.train import WeightAverage
+
+    w = torch.nn.Parameter(torch.zeros(3))
+    average = WeightAverage([w], decay=0.5, every=2)
+    with torch.no_grad():
+        w.fill_(1.0)
+    average.update(1)  # not a sampling step: nothing is folded in
+    assert torch.equal(average.shadow[0], torch.zeros(3))
+    average.update(200)  # 0.5 ** 2 of the old average stays
+    assert torch.allclose(average.shadow[0], torch.full((3,), 0.75))
+    average.copy_to_model()
+    assert torch.allclose(w.detach(), torch.full((3,), 0.75))
+
+
+def test_the_first_steps_do_not_dominate_the_average() -> None:
+    import torch
+
+    from assistant.nlu.training.train import WeightAverage
+
+    w = torch.nn.Parameter(torch.zeros(2))
+    average = WeightAverage([w], decay=0.999, every=1)
+    with torch.no_grad():
+        w.fill_(1.0)
+    average.update(0)  # the cap (1 + 0) / 10: nine tenths of the new weights come in at once
+    assert torch.allclose(average.shadow[0], torch.full((2,), 0.9))
+
+
+def test_an_averaged_model_is_exported_and_learns(tmp_path: Path, tiny_data_dir: Path,
+                                                  tiny_config_file: Path, tiny_model: Path) -> None:
+    config = load_config(tiny_config_file, ema_decay=0.9)
+    outcome = train_model(tiny_data_dir, tmp_path / "ema", config)
+    assert outcome.metrics["intent_accuracy"] >= 0.9, outcome.metrics
+    # the same config without the average is the tiny_model fixture: other weights
+    assert (outcome.model_dir / "model.onnx").read_bytes() != (tiny_model / "model.onnx").read_bytes()
+    assert json.loads((outcome.model_dir / "config.json").read_text())["ema_decay"] == 0.9

@@ -216,6 +216,7 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
     intent_loss = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     span_loss = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
     rng = random.Random(config.seed)
+    average = WeightAverage(model.parameters(), config.ema_decay) if config.ema_decay else None
     model.train()
     step = 0
     for _epoch in range(config.epochs):
@@ -246,9 +247,42 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
                 o.step()
                 sc.step()
             step += 1
+            if average is not None:
+                average.update(step)
             if progress is not None:
                 progress(step, total, {"loss": loss.item(), "intent": loss_i.item(), "span": loss_s.item()})
+    if average is not None:
+        average.copy_to_model()
     return step
+
+
+class WeightAverage:
+    """An exponential moving average of the weights, which is what gets exported.
+
+    Folded in every ``every`` steps with the decay to that power: the average of 23M weights
+    costs about 10 ms on a CPU core, too much for every step of a run that must stay under
+    10 minutes, and a sample every few steps averages almost the same. Early on the decay is
+    capped by ``(1 + step) / (10 + step)``, so the first weights do not dominate.
+    """
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], decay: float, every: int = 4) -> None:
+        self.params = [p for p in params if p.requires_grad]
+        self.shadow = [p.detach().clone() for p in self.params]
+        self.decay = decay
+        self.every = every
+
+    @torch.no_grad()
+    def update(self, step: int) -> None:
+        if step % self.every:
+            return
+        weight = 1.0 - min(self.decay, (1 + step) / (10 + step)) ** self.every
+        for s, p in zip(self.shadow, self.params):
+            s.lerp_(p, weight)
+
+    @torch.no_grad()
+    def copy_to_model(self) -> None:
+        for p, s in zip(self.params, self.shadow):
+            p.copy_(s)
 
 
 def clip_grad_norm(params: Iterable[torch.Tensor], max_norm: float) -> float:
