@@ -259,10 +259,12 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
 class WeightAverage:
     """An exponential moving average of the weights, which is what gets exported.
 
-    Folded in every ``every`` steps with the decay to that power: the average of 23M weights
-    costs about 10 ms on a CPU core, too much for every step of a run that must stay under
-    10 minutes, and a sample every few steps averages almost the same. Early on the decay is
-    capped by ``(1 + step) / (10 + step)``, so the first weights do not dominate.
+    Folded in every ``every`` steps with the decay to that power: one update of 23M weights
+    costs 10-20 ms on a CPU core, half a minute over a full run if done every step, while an
+    average over hundreds of steps moves little from one step to the next. Early on the
+    decay is capped by ``(1 + step) / (10 + step)``, so the first weights do not dominate.
+    Off by default: on four bundled-data splits it gained nothing on average
+    (docs/benchmarks.md).
     """
 
     def __init__(self, params: Iterable[torch.nn.Parameter], decay: float, every: int = 4) -> None:
