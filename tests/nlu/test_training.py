@@ -268,3 +268,41 @@ def test_an_averaged_model_is_exported_and_learns(tmp_path: Path, tiny_data_dir:
     # the same config without the average is the tiny_model fixture: other weights
     assert (outcome.model_dir / "model.onnx").read_bytes() != (tiny_model / "model.onnx").read_bytes()
     assert json.loads((outcome.model_dir / "config.json").read_text())["ema_decay"] == 0.9
+
+
+def test_a_frozen_encoder_waits_while_the_heads_learn(tmp_path: Path, tiny_data_dir: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    from assistant.nlu.data.loader import load_training_data
+    from assistant.nlu.training import train as training
+
+    seen: list[tuple[bool, torch.Tensor, bool]] = []  # at each epoch's start
+    set_trainable = training._set_trainable
+
+    def record(module: torch.nn.Module, trainable: bool) -> None:
+        set_trainable(module, trainable)
+        weight = module.embeddings.word_embeddings.weight
+        seen.append((trainable, weight.detach().clone(), module.training))
+
+    monkeypatch.setattr(training, "_set_trainable", record)
+    config = load_config(None, encoder="tiny", epochs=3, frozen_encoder_epochs=2, typo_rate=0.0)
+    training.train(load_training_data(tiny_data_dir), tmp_path / "model", config)
+
+    assert [s[0] for s in seen] == [False, False, True]
+    assert [s[2] for s in seen] == [False, False, True]  # no encoder dropout while frozen
+    assert torch.equal(seen[0][1], seen[2][1]), "the encoder moved while frozen"
+
+    graph = onnx.load(str(tmp_path / "model" / "model.onnx")).graph
+    final = next(numpy_helper.to_array(i) for i in graph.initializer
+                 if i.name == "encoder.embeddings.word_embeddings.weight")
+    assert not torch.allclose(torch.from_numpy(final), seen[2][1]), "the encoder never trained"
+
+
+def test_an_encoder_frozen_for_every_epoch_is_refused() -> None:
+    from assistant.errors import DataValidationError
+
+    with pytest.raises(DataValidationError, match="frozen_encoder_epochs"):
+        load_config(None, epochs=3, frozen_encoder_epochs=3)
