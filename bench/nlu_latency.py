@@ -1,6 +1,7 @@
 """CPU latency, throughput, INT8/FP32 agreement, cold load and memory of a trained model.
 
-    python bench/nlu_latency.py --model models/nlu [--threads 2] [--out bench/results/latency.json]
+    python bench/nlu_latency.py --model models/nlu [--threads 2] [--precision int8|fp32]
+        [--out bench/results/latency.json]
 
 Sentences are the bundled training data's example texts (16 tokens or fewer, as the target
 says), each parsed in full: tokenisation, ONNX Runtime, span decoding, value normalisation.
@@ -52,12 +53,14 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "nlu")
     ap.add_argument("--data", type=Path, default=ROOT / "nlu_data")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", choices=["int8", "fp32"], default="int8",
+                    help="the graph timed (the agreement always compares INT8 with FP32)")
     ap.add_argument("--rounds", type=int, default=3, help="passes over the sentences")
     ap.add_argument("--batch", type=int, default=256, help="sentences per parse_batch call")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latency.json")
     args = ap.parse_args()
 
-    model = NLUModel.load(args.model, precision="int8", threads=args.threads)
+    model = NLUModel.load(args.model, precision=args.precision, threads=args.threads)
     texts = [e.text for e in load_training_data(args.data).examples]
     short = [t for t in texts if len(model.tokenizer.encode(t).ids) <= 16]
     tokens = [len(model.tokenizer.encode(t).ids) for t in short]
@@ -79,9 +82,11 @@ def main() -> None:
             n += len(model.parse_batch(short[i : i + batch]))
     throughput = n / (time.perf_counter() - start)
 
+    int8 = model if args.precision == "int8" else NLUModel.load(args.model, precision="int8",
+                                                                 threads=args.threads)
     fp32 = NLUModel.load(args.model, precision="fp32", threads=args.threads)
     agree = sum(a.intent.name == b.intent.name
-                for a, b in zip(model.parse_batch(texts), fp32.parse_batch(texts)))
+                for a, b in zip(int8.parse_batch(texts), fp32.parse_batch(texts)))
 
     cold = json.loads(subprocess.run(
         [sys.executable, "-c", COLD, str(args.model), str(args.threads)], capture_output=True,
@@ -89,6 +94,7 @@ def main() -> None:
 
     result = {
         "machine": {"cpu": platform.processor() or platform.machine(), "threads": args.threads,
+                    "precision": args.precision,
                     "python": platform.python_version()},
         "sentences": len(short), "tokens_mean": float(np.mean(tokens)), "tokens_max": int(max(tokens)),
         "single": percentiles(samples),
