@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.nlu.config import load_config  # noqa: E402
-from assistant.nlu.data.importers import load_dataset  # noqa: E402
-from assistant.nlu.evaluation import evaluate  # noqa: E402
-from assistant.nlu.runtime import NLUModel  # noqa: E402
-from assistant.nlu.training.pipeline import train_model  # noqa: E402
+from assistant.nlu.config import load_config
+from assistant.nlu.data.importers import load_dataset
+from assistant.nlu.evaluation import evaluate
+from assistant.nlu.runtime import NLUModel
+from assistant.nlu.training.pipeline import train_model
 
 
 def main() -> None:

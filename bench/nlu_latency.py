@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.nlu.data.loader import load_training_data  # noqa: E402
-from assistant.nlu.runtime import NLUModel  # noqa: E402
+from assistant.nlu.data.loader import load_training_data
+from assistant.nlu.runtime import NLUModel
 
 COLD = """
 import json, sys, time

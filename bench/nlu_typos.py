@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.nlu.data.loader import load_training_data  # noqa: E402
-from assistant.nlu.runtime import NLUModel  # noqa: E402
-from assistant.nlu.training.train import split_holdout  # noqa: E402
-from assistant.nlu.training.typos import with_typo  # noqa: E402
+from assistant.nlu.data.loader import load_training_data
+from assistant.nlu.runtime import NLUModel
+from assistant.nlu.training.train import split_holdout
+from assistant.nlu.training.typos import with_typo
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ boundaries fall between "21" and "°C" or "50" and "%". Candidate spans are ever
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

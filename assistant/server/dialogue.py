@@ -14,8 +14,7 @@ from assistant.config import Settings
 from assistant.nlu.data.types import label_parts
 
 if TYPE_CHECKING:
-    from assistant.dialogue import DialogueEngine
-    from assistant.dialogue import DialogueState
+    from assistant.dialogue import DialogueEngine, DialogueState
     from assistant.types import Entity
 
 

@@ -73,10 +73,9 @@ class StoreBase:
         timeout) for the write lock up front instead of failing when a read upgrades.
         """
         options = {SQLITE_BEGIN: "IMMEDIATE"} if write else {}
-        async with translated_errors(self._url):
-            async with self._sessions.begin() as session:
-                await session.connection(execution_options=options)
-                yield session
+        async with translated_errors(self._url), self._sessions.begin() as session:
+            await session.connection(execution_options=options)
+            yield session
 
 
 class _SqliteWriter:

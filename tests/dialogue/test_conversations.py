@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from assistant.dialogue import DialogueEngine, DialogueState, TurnResult
-from tests.dialogue.support import FLOWS
 from tests.dialogue.fake_home import FakeExecutor
 from tests.dialogue.markup import parse
+from tests.dialogue.support import FLOWS
 
 HERE = Path(__file__).parent / "conversations"
 _TURN_KEYS = {"user", "intent", "clauses", "timer_fires", "expect_replies", "expect_actions",

@@ -13,6 +13,7 @@ from assistant.dialogue.machine import machine_config
 from tests.dialogue.fake_home import FakeExecutor
 from tests.dialogue.markup import parse
 
+
 def test_one_machine_per_flow_built_from_a_dict(
         engines: tuple[DialogueEngine, DialogueEngine]) -> None:
     engine = engines[0]

@@ -18,11 +18,6 @@ import assistant.nlu.normalize as normalize_pkg
 from assistant.nlu.normalize import normalize_value
 from tests.nlu.normalize_support import check as _check
 
-
-
-
-
-
 # --- public API -------------------------------------------------------------------------
 
 

@@ -9,10 +9,6 @@ import pytest
 from tests.nlu.normalize_support import check as _check
 
 
-
-
-
-
 def _t(value: float, unit: str | None) -> dict[str, Any]:
     return {"value": value, "unit": unit}
 

@@ -9,11 +9,6 @@ import pytest
 from assistant.nlu.normalize import normalize_value
 from tests.nlu.normalize_support import check as _check
 
-
-
-
-
-
 NUMBERS: list[tuple[str, Any]] = [
     # digits
     ("21", 21),

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from tests.server._support import ROOT, expect
 
 READY = re.compile(r"assistant ready at (http://127\.0\.0\.1:\d+) in ([\d.]+) s")

@@ -29,7 +29,7 @@ class BertConfig:
     attention_probs_dropout_prob: float = 0.1
 
     @classmethod
-    def from_file(cls, path: Path) -> "BertConfig":
+    def from_file(cls, path: Path) -> BertConfig:
         raw = json.loads(path.read_text())
         return cls(**{k: raw[k] for k in asdict(cls()) if k in raw})
 
@@ -142,7 +142,7 @@ class BertEncoder(nn.Module):
         return x
 
     @classmethod
-    def from_pretrained(cls, model_dir: Path) -> "BertEncoder":
+    def from_pretrained(cls, model_dir: Path) -> BertEncoder:
         from safetensors.torch import load_file
 
         model = cls(BertConfig.from_file(model_dir / "config.json"))
