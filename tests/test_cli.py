@@ -14,7 +14,7 @@ import torch
 def assistant(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from assistant.cli.main import main; main()", *args],
-        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=300,
+        input=stdin, capture_output=True, text=True, cwd=cwd, timeout=300, check=False,
     )
 
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from tenacity import (
@@ -102,7 +102,7 @@ class DeviceClient:
             await self._session.close()
             self._session = None
 
-    async def __aenter__(self) -> DeviceClient:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -32,7 +32,7 @@ import signal
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from assistant.actions._sim_server import DeviceServer, Faults, InFlight, Stats
 from assistant.actions._virtual import initial_state
@@ -103,7 +103,7 @@ class DeviceSimulator:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*(s.stop() for s in self._servers.values()))
 
-    async def __aenter__(self) -> DeviceSimulator:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

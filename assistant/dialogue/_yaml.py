@@ -49,8 +49,8 @@ def line_of(node: yaml.Node | None, loc: Sequence[str | int]) -> int:
                     node, line = v, k.start_mark.line + 1
                     break
             # a key pydantic adds (a union member's tag) is not in the file: skip it
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if 0 <= key < len(node.value):
-                node = node.value[key]
-                line = node.start_mark.line + 1
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(key, int)
+              and 0 <= key < len(node.value)):
+            node = node.value[key]
+            line = node.start_mark.line + 1
     return line

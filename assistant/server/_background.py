@@ -37,7 +37,7 @@ class Background(Generic[T]):
         try:
             value = await asyncio.get_running_loop().run_in_executor(
                 self._pool, in_context(self._build))
-        except Exception as exc:  # kept and reported by /ready and by `get()`
+        except Exception as exc:  # noqa: BLE001 - kept and reported by /ready and by `get()`
             self._error = exc
             logger.error("%s failed to load: %s", self.name, exc)
         else:

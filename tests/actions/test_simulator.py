@@ -52,10 +52,10 @@ async def test_api_answers_and_errors_are_json(sim: DeviceSimulator) -> None:
 @pytest.mark.asyncio
 async def test_sensor_only_reports(sim: DeviceSimulator) -> None:
     url = sim.endpoints["garden_sensor"]
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/api/v1/command", json={"action": "turn_on"},
-                             headers=_auth(sim, "garden_sensor")) as resp:
-            assert resp.status == 400
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{url}/api/v1/command", json={"action": "turn_on"},
+            headers=_auth(sim, "garden_sensor")) as resp:
+        assert resp.status == 400
     assert set(sim.state("garden_sensor")) == {"temperature", "humidity"}
 
 
@@ -122,10 +122,10 @@ async def test_a_taken_port_is_a_clear_error(sim: DeviceSimulator, registry: Reg
 @pytest.mark.asyncio
 async def test_reset_states_restores_the_initial_home(sim: DeviceSimulator) -> None:
     before = sim.state("kitchen_light")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{sim.endpoints['kitchen_light']}/api/v1/command",
-                             json={"action": "toggle"}, headers=_auth(sim, "kitchen_light")) as resp:
-            assert resp.status == 200
+    async with aiohttp.ClientSession() as http, http.post(
+            f"{sim.endpoints['kitchen_light']}/api/v1/command",
+            json={"action": "toggle"}, headers=_auth(sim, "kitchen_light")) as resp:
+        assert resp.status == 200
     assert sim.state("kitchen_light")["on"] != before["on"]
     sim.reset_states()
     assert sim.state("kitchen_light") == before
