@@ -19,8 +19,9 @@ $(BIN)/.dev: pyproject.toml
 run: $(BIN)/.train
 	$(BIN)/assistant run
 
-## run every test: the fast suite (tiny model) and the real-model tests (marker `slow`)
+## lint (ruff, import contracts), then every test: the fast suite (tiny model) and the real-model tests (marker `slow`)
 test: $(BIN)/.dev
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m slow
