@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import DataValidationError, Problem
 
@@ -44,8 +44,6 @@ class TrainingConfig(BaseModel):
     ema_decay: float = Field(0.0, ge=0, lt=1, description="export an exponential moving average "
                              "of the weights (0 = the last weights)")
     label_smoothing: float = Field(0.0, ge=0, lt=1, description="for the intent loss")
-    frozen_encoder_epochs: int = Field(0, ge=0, description="the first epochs train the heads "
-                                       "alone; the encoder then starts its own warm-up")
     typo_rate: float = Field(0.5, ge=0, le=1, description="per epoch, this fraction of the "
                              "examples is added again with one misspelt word")
     intent_threshold: float = Field(0.4, ge=0, le=1)
@@ -56,13 +54,6 @@ class TrainingConfig(BaseModel):
     threads: int = Field(0, ge=0, description="torch threads; 0 = all cores")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where to train; auto = "
                                                    "the GPU when torch sees one, else the CPU")
-
-    @model_validator(mode="after")
-    def _encoder_trains(self) -> TrainingConfig:
-        if self.frozen_encoder_epochs >= self.epochs:
-            raise ValueError(f"frozen_encoder_epochs ({self.frozen_encoder_epochs}) must be "
-                             f"below epochs ({self.epochs}), or the encoder never trains")
-        return self
 
     def fingerprint(self) -> str:
         """Hash of every setting except ``threads`` and ``device``: they change how fast a

@@ -207,32 +207,19 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
     ]
     per_epoch = math.ceil(len(base) * (1 + config.typo_rate) / config.batch_size)
     total = per_epoch * config.epochs  # planned (the typo copies vary a little per epoch)
-    frozen_steps = per_epoch * config.frozen_encoder_epochs
+    warmup = max(1, int(total * config.warmup_ratio))
 
-    def schedule(s: int, start: int = 0) -> float:
-        """Linear warm-up then linear decay to 0 at ``total``, beginning at step ``start``."""
-        span = total - start
-        warmup = max(1, int(span * config.warmup_ratio))
-        s -= start
-        if s < 0:
-            return 0.0
-        return min((s + 1) / warmup, max(0.0, (span - s) / max(1, span - warmup)))
+    def schedule(s: int) -> float:
+        return min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
 
-    def encoder_schedule(s: int) -> float:
-        return schedule(s, frozen_steps)
-
-    scheds = [torch.optim.lr_scheduler.LambdaLR(optims[0], [encoder_schedule, schedule]),
-              torch.optim.lr_scheduler.LambdaLR(optims[1], encoder_schedule)]
+    scheds = [torch.optim.lr_scheduler.LambdaLR(o, schedule) for o in optims]
     intent_loss = torch.nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     span_loss = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
     rng = random.Random(config.seed)
     average = WeightAverage(model.parameters(), config.ema_decay) if config.ema_decay else None
     model.train()
     step = 0
-    for epoch in range(config.epochs):
-        # linear probing, then fine-tuning: while the encoder is frozen (and without dropout),
-        # the heads' early, random gradients cannot pull its pretrained features apart
-        _set_trainable(model.encoder, epoch >= config.frozen_encoder_epochs)
+    for _epoch in range(config.epochs):
         items = base + extra()
         order = list(range(len(items)))
         rng.shuffle(order)
@@ -267,12 +254,6 @@ def _fit(model: JointModel, base: list[Item], config: TrainingConfig,
     if average is not None:
         average.copy_to_model()
     return step
-
-
-def _set_trainable(module: torch.nn.Module, trainable: bool) -> None:
-    module.train(trainable)
-    for p in module.parameters():
-        p.requires_grad_(trainable)
 
 
 class WeightAverage:
