@@ -114,7 +114,7 @@ def _to_unit(slot: SlotSpec, value: float, unit: str | None, *, delta: bool = Fa
 
 def _rounded(slot: SlotSpec, value: float) -> float | int:
     if slot.integer or slot.type in ("percentage", "duration"):
-        return int(round(value))  # noqa: RUF046 - a numpy scalar's round() is not an int
+        return round(value)
     if slot.type == "temperature":
         return round(value * 2) / 2
     return value
