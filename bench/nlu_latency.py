@@ -82,9 +82,9 @@ def main() -> None:
             n += len(model.parse_batch(short[i : i + batch]))
     throughput = n / (time.perf_counter() - start)
 
-    int8 = model if args.precision == "int8" else NLUModel.load(args.model, precision="int8",
-                                                                 threads=args.threads)
-    fp32 = NLUModel.load(args.model, precision="fp32", threads=args.threads)
+    other = NLUModel.load(args.model, precision="fp32" if args.precision == "int8" else "int8",
+                          threads=args.threads)
+    int8, fp32 = (model, other) if args.precision == "int8" else (other, model)
     agree = sum(a.intent.name == b.intent.name
                 for a, b in zip(int8.parse_batch(texts), fp32.parse_batch(texts)))
 

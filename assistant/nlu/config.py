@@ -40,8 +40,8 @@ class TrainingConfig(BaseModel):
     max_width: int = Field(8, ge=1, le=32)
     span_hidden: int = Field(256, ge=8)
     width_dim: int = Field(32, ge=4)
-    span_loss_weight: float = Field(2.0, ge=0, description="against the intent loss; 2 gave "
-                                    "entity F1 +0.48 on six bundled splits, intent even")
+    span_loss_weight: float = Field(2.0, ge=0, description="against the intent loss "
+                                    "(docs/benchmarks.md has the comparison)")
     ema_decay: float = Field(0.0, ge=0, lt=1, description="export an exponential moving average "
                              "of the weights (0 = the last weights)")
     label_smoothing: float = Field(0.0, ge=0, lt=1, description="for the intent loss")
