@@ -2,7 +2,8 @@
 
 ``NLUModel.load(folder)`` picks the best provider available (TensorRT FP16 with an engine
 cache, then CUDA with the FP16 graph, then CPU with the INT8 graph). ``parse`` and
-``parse_batch`` are thread-safe.
+``parse_batch`` are thread-safe. A text that is one of the data's phrases (``phrases.json``,
+see ``assistant.nlu.phrases``) gets the phrase's intent without running the model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from assistant.errors import (
 )
 from assistant.nlu.data.types import label_parts
 from assistant.nlu.normalize import normalize_value
+from assistant.nlu.phrases import PhraseTable
 from assistant.nlu.spans import Features, decode_spans, featurize
 from assistant.types import Entity, IntentScore, ParseResult
 
@@ -72,6 +74,9 @@ class NLUModel:
         self.intents: list[str] = labels["intents"]
         self.labels: list[tuple[str, str | None, str | None]] = [label_parts(n) for n in labels["entities"]]
         self.synonyms: dict[str, str] = json.loads((path / "synonyms.json").read_text(encoding="utf-8"))
+        phrases = path / "phrases.json"  # absent in folders from before phrases existed
+        self.phrases = (PhraseTable.from_json(json.loads(phrases.read_text(encoding="utf-8")))
+                        if phrases.is_file() else PhraseTable())
         self.max_width = int(self.config["max_width"])
         self.intent_threshold = float(self.config["intent_threshold"])
         self.span_threshold = float(self.config["span_threshold"])
@@ -124,22 +129,30 @@ class NLUModel:
 
     def parse_batch(self, texts: Sequence[str]) -> list[ParseResult]:
         clean = [_check_text(t) for t in texts]
-        if not clean:
-            return []
-        encode = self.tokenizer
-        encodings = [encode.encode(clean[0])] if len(clean) == 1 else encode.encode_batch(clean)
-        feats = [featurize(enc, t, self.max_width) for enc, t in zip(encodings, clean)]
-        # similar lengths run together, so little of each ONNX batch is padding
-        order = sorted(range(len(feats)), key=lambda i: len(feats[i].input_ids))
-        results: list[ParseResult | None] = [None] * len(feats)
-        for start in range(0, len(order), MAX_BATCH):
-            chunk = order[start : start + MAX_BATCH]
-            intent_logits, span_logits = self._run([feats[i] for i in chunk])
-            intent_probs = _softmax(intent_logits)
-            for row, i in enumerate(chunk):
-                f = feats[i]
-                spans = _softmax(span_logits[row, : len(f.span_width)])
-                results[i] = self._result(clean[i], f, intent_probs[row], spans)
+        results: list[ParseResult | None] = [None] * len(clean)
+        learned: list[int] = []  # the texts the model parses
+        for i, text in enumerate(clean):
+            intent = self.phrases.match(text)
+            if intent is None:
+                learned.append(i)
+            else:
+                score = IntentScore(intent, 1.0)
+                results[i] = ParseResult(text=text, intent=score, ranking=(score,))
+        if learned:
+            encode = self.tokenizer
+            texts_in = [clean[i] for i in learned]
+            encodings = [encode.encode(texts_in[0])] if len(texts_in) == 1 else encode.encode_batch(texts_in)
+            feats = {i: featurize(enc, clean[i], self.max_width) for i, enc in zip(learned, encodings)}
+            # similar lengths run together, so little of each ONNX batch is padding
+            order = sorted(learned, key=lambda i: len(feats[i].input_ids))
+            for start in range(0, len(order), MAX_BATCH):
+                chunk = order[start : start + MAX_BATCH]
+                intent_logits, span_logits = self._run([feats[i] for i in chunk])
+                intent_probs = _softmax(intent_logits)
+                for row, i in enumerate(chunk):
+                    f = feats[i]
+                    spans = _softmax(span_logits[row, : len(f.span_width)])
+                    results[i] = self._result(clean[i], f, intent_probs[row], spans)
         return [r for r in results if r is not None]
 
     def _run(self, feats: list[Features]) -> tuple[np.ndarray, np.ndarray]:

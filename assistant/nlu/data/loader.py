@@ -2,6 +2,8 @@
 
 A folder is read recursively (``*.yml``, ``*.yaml``). Domain-style keys (``intents:``,
 ``entities:``) declare names; when any file declares them, examples may use only those.
+An intent block with ``metadata: {match: phrase}`` holds phrases, matched by their wording
+instead of learned (``assistant.nlu.phrases``); Rasa reads the same block as examples.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import yaml
 
 from assistant.errors import DataNotFoundError, DataValidationError, Problem
 from assistant.nlu.data._markup import MarkupError, parse_example
-from assistant.nlu.data.types import EntityAnnotation, Example, TrainingData
+from assistant.nlu.data.types import EntityAnnotation, Example, Phrase, TrainingData
+from assistant.nlu.phrases import phrase_key
 
 NLU_KEYS = ("intent", "synonym", "regex", "lookup")
 ITEM_KEYS = frozenset({*NLU_KEYS, "examples", "metadata"})
+MATCH_KINDS = ("phrase",)  # metadata ``match:`` values; without one, examples are learned
 # Keys Rasa allows at the top of a data or domain file; only version/nlu/intents/entities matter here.
 TOP_KEYS = frozenset(
     {"version", "nlu", "intents", "entities", "stories", "rules", "responses", "slots", "forms",
@@ -79,6 +83,7 @@ class _Collector:
         self.declared_intents: dict[str, str] = {}
         self.declared_entities: dict[str, str] = {}
         self.seen: dict[str, Example] = {}
+        self.phrases: dict[str, Phrase] = {}  # by phrase_key
 
     # -- files -------------------------------------------------------------------------------
     def read_file(self, file: Path) -> None:
@@ -157,11 +162,69 @@ class _Collector:
             if "examples" not in fields:
                 self.problem(at, f"{kind} {name!r} has no examples", "add 'examples: |' with '- ' lines")
                 continue
+            address: tuple[str, ...] | None = None
+            if kind == "intent" and "metadata" in fields:
+                address = self.phrase_metadata(where, fields["metadata"][1])
             lines = list(self.example_lines(where, fields["examples"][1]))
             if not lines:
                 self.problem(at, f"{kind} {name!r} has no examples", "add '- ' lines under examples")
             for src, line in lines:
-                self.add(kind, name.strip(), src, f"{where}:{line}")
+                if address is not None:
+                    self.add_phrase(name.strip(), src, address, f"{where}:{line}")
+                else:
+                    self.add(kind, name.strip(), src, f"{where}:{line}")
+
+    def phrase_metadata(self, where: str, node: yaml.Node) -> tuple[str, ...] | None:
+        """The address words of a phrase block, or None when the block is learned as usual.
+
+        Other metadata keys are Rasa's or the user's own and are left alone."""
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        fields = {k.value: v for k, v in node.value}
+        match = fields.get("match")
+        if match is None:
+            return None
+        at = f"{where}:{match.start_mark.line + 1}"
+        if not isinstance(match, yaml.ScalarNode) or match.value not in MATCH_KINDS:
+            value = match.value if isinstance(match, yaml.ScalarNode) else "a collection"
+            self.problem(at, f"unknown match {value!r}",
+                         "write 'match: phrase' to match the examples by their wording, "
+                         "or leave match out to learn them")
+            return None
+        words: list[str] = []
+        node = fields.get("address")
+        if node is not None:
+            items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+            for item in items:
+                if not (isinstance(item, yaml.ScalarNode) and len(phrase_key(item.value).split()) == 1):
+                    self.problem(f"{where}:{item.start_mark.line + 1}",
+                                 "address must be a list of single words",
+                                 "write address: [house, assistant]")
+                    continue
+                words.append(item.value)
+        return tuple(words)
+
+    def add_phrase(self, intent: str, src: str, address: tuple[str, ...], at: str) -> None:
+        try:
+            text, entities = parse_example(src)
+        except MarkupError as exc:
+            self.problem(at, exc.message, exc.hint)
+            return
+        key = phrase_key(text)
+        if entities:
+            self.problem(at, f"phrase {text!r} carries entities; phrases are matched whole",
+                         "move it to a block without 'match: phrase', or drop the annotation")
+            return
+        if not key:
+            self.problem(at, f"phrase {text!r} has no words", "remove the line or write the phrase")
+            return
+        earlier = self.phrases.get(key)
+        if earlier is not None:
+            if earlier.intent != intent:
+                self.problem(at, f"phrase {text!r} is also a phrase of intent {earlier.intent!r} "
+                             f"({earlier.source})", "keep the phrase in one intent only")
+            return
+        self.phrases[key] = Phrase(text=text, intent=intent, address=address, source=at)
 
     def example_lines(self, where: str, node: yaml.Node) -> Iterator[tuple[str, int]]:
         if isinstance(node, yaml.ScalarNode):
@@ -230,6 +293,19 @@ class _Collector:
         self.problems.append(Problem(where, message, hint))
 
     def finish(self) -> TrainingData:
+        learned = {phrase_key(ex.text): ex for ex in self.examples}
+        for key, phrase in self.phrases.items():
+            ex = learned.get(key)
+            if ex is not None and ex.intent != phrase.intent:
+                self.problem(phrase.source, f"phrase {phrase.text!r} of intent {phrase.intent!r} "
+                             f"would hide the example {ex.text!r} of {ex.intent!r} ({ex.source})",
+                             "keep the wording in one intent only")
+        if self.declared_intents:
+            for phrase in self.phrases.values():
+                if phrase.intent not in self.declared_intents:
+                    self.problem(phrase.source, f"intent {phrase.intent!r} is not declared under intents:",
+                                 _did_you_mean(phrase.intent, self.declared_intents)
+                                 or "declare it in the domain file")
         if self.declared_entities or self.declared_intents:
             for ex in self.examples:
                 if self.declared_intents and ex.intent not in self.declared_intents:
@@ -249,6 +325,7 @@ class _Collector:
             synonyms=dict(self.synonyms),
             regexes={k: tuple(v) for k, v in self.regexes.items()},
             lookups={k: tuple(v) for k, v in self.lookups.items()},
+            phrases=tuple(self.phrases.values()),
         )
 
 
@@ -257,4 +334,4 @@ def _sort_key(p: Problem) -> tuple[str, int]:
     return (file, int(line)) if line.isdigit() else (p.where, 0)
 
 
-__all__ = ["EntityAnnotation", "data_fingerprint", "find_data_files", "load_training_data"]
+__all__ = ["EntityAnnotation", "Phrase", "data_fingerprint", "find_data_files", "load_training_data"]

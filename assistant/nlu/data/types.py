@@ -36,15 +36,29 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """An utterance matched by its wording rather than learned (``metadata: {match: phrase}``).
+
+    ``address``: words that may come before or after it ("merci, house"); see nlu/phrases.py.
+    """
+
+    text: str
+    intent: str
+    address: tuple[str, ...] = ()
+    source: str = ""  # "file:line"
+
+
+@dataclass(frozen=True)
 class TrainingData:
     examples: tuple[Example, ...]
     synonyms: dict[str, str] = field(default_factory=dict)  # lower-cased surface -> value
     regexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     lookups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    phrases: tuple[Phrase, ...] = ()  # matched, not learned: never in training or its split
 
     @property
     def intents(self) -> list[str]:
-        return sorted({e.intent for e in self.examples})
+        return sorted({e.intent for e in self.examples} | {p.intent for p in self.phrases})
 
     @property
     def entity_labels(self) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import DataValidationError, Problem
-from assistant.nlu.data.types import TrainingData
+from assistant.nlu.data.types import Example, TrainingData
 from assistant.nlu.evaluation.confusion_plot import plot_confusion_matrix
 from assistant.nlu.evaluation.entity_metrics import entity_report
 from assistant.nlu.evaluation.error_list import entity_errors, intent_errors
@@ -75,7 +75,7 @@ def _write_json(path: Path, content: Any) -> Path:
 def evaluate(
     parse_batch: ParseBatch, data: TrainingData, out_dir: Path, *, batch_size: int = 1
 ) -> EvaluationSummary:
-    """Parse every example text; write the reports, errors and confusion matrix.
+    """Parse every example and phrase; write the reports, errors and confusion matrix.
 
     One sentence per call by default, as the server parses: with dynamic INT8 quantisation
     a sentence's result depends a little on the others in its batch (one activation scale
@@ -88,7 +88,7 @@ def evaluate(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    gold = data.examples
+    gold = data.examples + tuple(Example(p.text, p.intent, (), p.source) for p in data.phrases)
     if not gold:
         raise DataValidationError([Problem(
             "<data>", "no examples to evaluate", "pass a test set with at least one example",

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from assistant.nlu.config import TrainingConfig
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: phrases.json (phrases are matched, no longer learned)
 #: how ``split_holdout`` draws the held-out set; recorded when a model holds examples out, so
 #: a model split another way is not reused with metrics from other sentences
 SPLIT_METHOD = "blake2b-per-intent"
-MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json")
+MODEL_FILES = ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json",
+               "phrases.json")
 
 
 def split_method(config: TrainingConfig) -> str | None:

@@ -1,7 +1,8 @@
 """Fine-tune the joint intent + span model and write a model folder.
 
 The folder holds ``model.onnx`` (FP32), ``model.int8.onnx`` (CPU), ``model.fp16.onnx`` (GPU),
-``tokenizer.json``, ``labels.json``, ``synonyms.json``, ``config.json`` (the resolved
+``tokenizer.json``, ``labels.json``, ``synonyms.json``, ``phrases.json`` (the phrases, matched
+ahead of the model and never trained on), ``config.json`` (the resolved
 training config), ``meta.json`` (data and config hashes) and ``metrics.json``.
 """
 
@@ -24,6 +25,7 @@ from tokenizers import Tokenizer
 from assistant.errors import TrainingDependencyError
 from assistant.nlu.config import TrainingConfig
 from assistant.nlu.data.types import Example, TrainingData
+from assistant.nlu.phrases import PhraseTable
 from assistant.nlu.training._batches import IGNORE, Item, build_items, collate
 from assistant.nlu.training._bert import BertConfig, BertEncoder
 from assistant.nlu.training.meta import FORMAT_VERSION, split_method
@@ -119,7 +121,7 @@ def train(
     torch.manual_seed(config.seed)
 
     train_ex, holdout = split_holdout(data.examples, config.holdout_fraction, config.seed)
-    intents = sorted({e.intent for e in data.examples} | {config.fallback_intent})
+    intents = sorted(set(data.intents) | {config.fallback_intent})
     labels = ["O"] + sorted({a.label for e in data.examples for a in e.entities})
     tokenizer_path = pretrained_dir() / "tokenizer.json"
     tokenizer = load_tokenizer(tokenizer_path, config.max_tokens)
@@ -149,6 +151,7 @@ def train(
     (out_dir / "tokenizer.json").write_bytes(tokenizer_path.read_bytes())
     _write_json(out_dir / "labels.json", {"intents": intents, "entities": labels})
     _write_json(out_dir / "synonyms.json", data.synonyms)
+    _write_json(out_dir / "phrases.json", PhraseTable(data.phrases).to_json())
     _write_json(out_dir / "config.json", config.model_dump())
     _write_json(out_dir / "meta.json", {
         "format": FORMAT_VERSION,
