@@ -46,6 +46,11 @@ nlu:
     - hey
     - hello assistant
     - hiya
+- intent: greet
+  metadata: {match: phrase, address: [house]}
+  examples: |
+    - bonjour
+    - buenos días
 - synonym: kitchen
   examples: |
     - cookhouse

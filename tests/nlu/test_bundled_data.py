@@ -55,3 +55,17 @@ def test_no_crossing_annotations(data: TrainingData) -> None:
 def test_synonyms_present(data: TrainingData) -> None:
     assert data.synonyms.get("lounge") == "living room"
     assert len(data.synonyms) >= 30
+
+
+def test_other_languages_are_phrases(data: TrainingData) -> None:
+    """Greetings, goodbyes, thanks, yes and no in other languages are matched, not learned."""
+    from assistant.nlu.phrases import PhraseTable
+
+    assert len(data.phrases) >= 100
+    assert {p.source.rsplit(":", 1)[0].rsplit("/", 1)[-1] for p in data.phrases} == {"other_languages.yml"}
+    assert {p.intent for p in data.phrases} == {"greet", "goodbye", "thanks", "affirm", "deny"}
+    table = PhraseTable(data.phrases)
+    for p in data.phrases:
+        assert table.match(f"{p.text}, house") == p.intent, p
+    learned = {e.text.lower() for e in data.examples}
+    assert not learned & {p.text.lower() for p in data.phrases}

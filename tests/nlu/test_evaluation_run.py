@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import DataValidationError
-from assistant.nlu.data.types import EntityAnnotation, Example, TrainingData
+from assistant.nlu.data.types import EntityAnnotation, Example, Phrase, TrainingData
 from assistant.nlu.evaluation import EvaluationSummary, evaluate, plot_confusion_matrix
 from assistant.types import Entity, IntentScore, ParseResult
 
@@ -82,6 +82,16 @@ def test_evaluate_writes_reports_and_summary(tmp_path: Path) -> None:
     mistakes = json.loads(summary.errors_path.read_text(encoding="utf-8"))
     assert [m["text"] for m in mistakes] == ["lights out in the bedroom"] * 2, mistakes
     assert json.loads(json.dumps(summary.to_dict()))["n_examples"] == 5
+
+
+def test_phrases_are_test_sentences_too(tmp_path: Path) -> None:
+    """`assistant test nlu` on data with phrases checks that the model folder matches them."""
+    data = TrainingData(examples=DATA.examples[:2],
+                        phrases=(Phrase("allume", "lights_on"), Phrase("off, off", "lights_on")))
+    summary = evaluate(KeywordParser(), data, tmp_path)
+    assert (summary.n_examples, summary.n_intent_errors) == (4, 1)
+    mistakes = json.loads(summary.errors_path.read_text(encoding="utf-8"))
+    assert [m["text"] for m in mistakes] == ["off, off"]
 
 
 def test_evaluate_rejects_empty_data_and_bad_parsers(tmp_path: Path) -> None:

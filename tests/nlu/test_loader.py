@@ -200,3 +200,80 @@ def test_missing_path_and_fingerprint(tmp_path: Path) -> None:
     assert data_fingerprint(tmp_path) == first
     write(tmp_path, "nlu.yml", MOODBOT + "    - superb\n")
     assert data_fingerprint(tmp_path) != first
+
+
+PHRASES = '''version: "3.1"
+nlu:
+- intent: thanks
+  examples: |
+    - thanks a lot
+    - merci, that's perfect
+- intent: thanks
+  metadata:
+    match: phrase
+    address: [house, assistant]
+    sentiment: positive
+  examples: |
+    - Merci
+    - danke schön
+    - merci!
+- intent: goodbye
+  metadata: {match: phrase}
+  examples:
+  - text: hasta luego
+'''
+
+
+def test_phrase_blocks_are_phrases_not_examples(tmp_path: Path) -> None:
+    data = load_training_data(write(tmp_path, "nlu.yml", PHRASES))
+    assert [e.text for e in data.examples] == ["thanks a lot", "merci, that's perfect"]
+    assert [(p.text, p.intent, p.address) for p in data.phrases] == [
+        ("Merci", "thanks", ("house", "assistant")), ("danke schön", "thanks", ("house", "assistant")),
+        ("hasta luego", "goodbye", ()),  # "merci!" is "Merci" again and is merged
+    ]
+    assert data.phrases[1].source.endswith("nlu.yml:14")
+    assert data.intents == ["goodbye", "thanks"]  # a phrase-only intent is an intent too
+
+
+PHRASE_PROBLEMS = '''version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hello
+    - bonjour house
+- intent: greet
+  metadata: {match: phrases}
+  examples: |
+    - salut
+- intent: greet
+  metadata:
+    match: phrase
+    address: [house, smart home]
+  examples: |
+    - hola
+    - [bonjour](name)
+    - ...
+- intent: goodbye
+  metadata: {match: phrase}
+  examples: |
+    - HOLA
+    - Hello
+'''
+
+
+def test_phrase_problems_are_listed_with_lines(tmp_path: Path) -> None:
+    write(tmp_path, "nlu.yml", PHRASE_PROBLEMS)
+    with pytest.raises(DataValidationError) as info:
+        load_training_data(tmp_path)
+    got = [(p.where.rsplit("/", 1)[-1], p.message) for p in info.value.problems]
+    expected = [
+        ("nlu.yml:8", "unknown match 'phrases'"),
+        ("nlu.yml:14", "address must be a list of single words"),
+        ("nlu.yml:17", "phrase 'bonjour' carries entities"),
+        ("nlu.yml:18", "phrase '...' has no words"),
+        ("nlu.yml:22", "phrase 'HOLA' is also a phrase of intent 'greet'"),
+        ("nlu.yml:23", "phrase 'Hello' of intent 'goodbye' would hide the example 'hello' of 'greet'"),
+    ]
+    assert len(got) == len(expected), got
+    for (where, message), (gw, gm) in zip(expected, got):
+        assert gw == where and message in gm, f"expected {(where, message)}, got {(gw, gm)}"

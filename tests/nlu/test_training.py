@@ -14,7 +14,7 @@ from assistant.nlu.training.pipeline import train_model
 
 def test_model_folder_contents(tiny_model: Path) -> None:
     for name in ("model.onnx", "model.int8.onnx", "model.fp16.onnx", "tokenizer.json", "labels.json",
-                 "synonyms.json", "config.json", "meta.json", "metrics.json"):
+                 "synonyms.json", "phrases.json", "config.json", "meta.json", "metrics.json"):
         assert (tiny_model / name).is_file(), f"{name} missing from the model folder"
     labels = json.loads((tiny_model / "labels.json").read_text())
     assert labels["intents"] == ["greet", "out_of_scope", "set_temperature", "turn_off", "turn_on"]
@@ -26,6 +26,10 @@ def test_model_folder_contents(tiny_model: Path) -> None:
     assert meta["device"].startswith(("cpu: ", "cuda: "))
     assert 0 < meta["fit_seconds"] <= meta["train_seconds"]
     assert json.loads((tiny_model / "synonyms.json").read_text()) == {"cookhouse": "kitchen"}
+    assert json.loads((tiny_model / "phrases.json").read_text(encoding="utf-8")) == {"phrases": [
+        {"key": "bonjour", "intent": "greet", "address": ["house"]},
+        {"key": "buenos dias", "intent": "greet", "address": ["house"]},
+    ]}
     # the INT8 graph really is quantised: smaller than FP32 and FP16 smaller too
     fp32 = (tiny_model / "model.onnx").stat().st_size
     assert (tiny_model / "model.int8.onnx").stat().st_size < fp32
@@ -49,9 +53,26 @@ def test_int8_weights_are_per_channel_and_seven_bit(tiny_model: Path) -> None:
 
 def test_tiny_model_learns_its_training_data(tiny_model: Path) -> None:
     metrics = json.loads((tiny_model / "metrics.json").read_text())
-    assert metrics["split"] == "train" and metrics["examples"] == 28
+    # 28 learned examples and the 2 phrases, which are matched rather than learned
+    assert metrics["split"] == "train" and metrics["examples"] == 30 and metrics["phrases"] == 2
+    assert json.loads((tiny_model / "meta.json").read_text())["train_examples"] == 28
     assert metrics["intent_accuracy"] >= 0.9, metrics
     assert metrics["entity_f1"] >= 0.8, metrics
+
+
+def test_phrases_are_matched_ahead_of_the_model(tiny_model: Path) -> None:
+    model = NLUModel.load(tiny_model)
+    result = model.parse("¡Buenos dias, house!")
+    assert result.to_dict() == {
+        "text": "¡Buenos dias, house!", "intent": {"name": "greet", "confidence": 1.0},
+        "entities": [], "intent_ranking": [{"name": "greet", "confidence": 1.0}],
+    }
+    texts = ["turn on the kitchen light", "House, bonjour", "set the thermostat to 21 degrees", "BONJOUR"]
+    batch = model.parse_batch(texts)
+    assert [r.text for r in batch] == texts  # phrases and model parses keep their places
+    assert [r.intent.name for r in batch] == ["turn_on", "greet", "set_temperature", "greet"]
+    assert batch[0].to_dict() == model.parse(texts[0]).to_dict()
+    assert model.parse("bonjour kitchen").intent.confidence < 1.0  # not an address word: the model's
 
 
 def test_parse_returns_nested_entities(tiny_model: Path) -> None:
