@@ -205,11 +205,10 @@ class _Collector:
         return tuple(words)
 
     def add_phrase(self, intent: str, src: str, address: tuple[str, ...], at: str) -> None:
-        try:
-            text, entities = parse_example(src)
-        except MarkupError as exc:
-            self.problem(at, exc.message, exc.hint)
+        parsed = self.parse(src, at)
+        if parsed is None:
             return
+        text, entities = parsed
         key = phrase_key(text)
         if entities:
             self.problem(at, f"phrase {text!r} carries entities; phrases are matched whole",
@@ -218,13 +217,22 @@ class _Collector:
         if not key:
             self.problem(at, f"phrase {text!r} has no words", "remove the line or write the phrase")
             return
-        earlier = self.phrases.get(key)
-        if earlier is not None:
-            if earlier.intent != intent:
-                self.problem(at, f"phrase {text!r} is also a phrase of intent {earlier.intent!r} "
-                             f"({earlier.source})", "keep the phrase in one intent only")
-            return
-        self.phrases[key] = Phrase(text=text, intent=intent, address=address, source=at)
+        if not self.repeated(self.phrases.get(key), f"phrase {text!r} is also a phrase", intent, at):
+            self.phrases[key] = Phrase(text=text, intent=intent, address=address, source=at)
+
+    def parse(self, src: str, at: str) -> tuple[str, list[EntityAnnotation]] | None:
+        try:
+            return parse_example(src)
+        except MarkupError as exc:
+            self.problem(at, exc.message, exc.hint)
+            return None
+
+    def repeated(self, earlier: Example | Phrase | None, what: str, intent: str, at: str) -> bool:
+        """True when the text was seen before (a problem if under another intent)."""
+        if earlier is not None and earlier.intent != intent:
+            self.problem(at, f"{what} of intent {earlier.intent!r} ({earlier.source})",
+                         f"keep the {what.split()[-1]} in one intent only")
+        return earlier is not None
 
     def example_lines(self, where: str, node: yaml.Node) -> Iterator[tuple[str, int]]:
         if isinstance(node, yaml.ScalarNode):
@@ -266,21 +274,16 @@ class _Collector:
                 return
             self.regexes.setdefault(name, []).append(src)
         else:
-            try:
-                text, entities = parse_example(src)
-            except MarkupError as exc:
-                self.problem(at, exc.message, exc.hint)
+            parsed = self.parse(src, at)
+            if parsed is None:
                 return
+            text, entities = parsed
             if not text.strip():
                 self.problem(at, "empty example", "remove the line or write the example")
                 return
             example = Example(text=text, intent=name, entities=tuple(entities), source=at)
             key = _key(text)
-            earlier = self.seen.get(key)
-            if earlier is not None:
-                if earlier.intent != name:
-                    self.problem(at, f"{text!r} is also an example of intent {earlier.intent!r} "
-                                 f"({earlier.source})", "keep the example in one intent only")
+            if self.repeated(self.seen.get(key), f"{text!r} is also an example", name, at):
                 return
             self.seen[key] = example
             self.examples.append(example)
