@@ -1,7 +1,7 @@
 """Compare training configs on the bundled data over several held-out splits, in parallel.
 
-    python bench/nlu_sweep.py bench/configs/sweep.yml --seeds 84 85 86 87
-    python bench/nlu_sweep.py bench/configs/sweep.yml --seeds 84 85 --parallel 6 --device cuda \
+    python bench/nlu_sweep.py bench/configs/sweep.yml --seeds 92 93 94 95
+    python bench/nlu_sweep.py bench/configs/sweep.yml --seeds 92 93 --parallel 6 --device cuda \
         --budget 420 --out bench/results/sweep
 
 The variants file maps a name to the training config keys it changes; `{}` is the defaults.
