@@ -304,18 +304,15 @@ class _Collector:
                              f"would hide the example {ex.text!r} of {ex.intent!r} ({ex.source})",
                              "keep the wording in one intent only")
         if self.declared_intents:
-            for phrase in self.phrases.values():
-                if phrase.intent not in self.declared_intents:
-                    self.problem(phrase.source, f"intent {phrase.intent!r} is not declared under intents:",
-                                 _did_you_mean(phrase.intent, self.declared_intents)
+            for item in (*self.examples, *self.phrases.values()):
+                if item.intent not in self.declared_intents:
+                    self.problem(item.source, f"intent {item.intent!r} is not declared under intents:",
+                                 _did_you_mean(item.intent, self.declared_intents)
                                  or "declare it in the domain file")
-        if self.declared_entities or self.declared_intents:
+        if self.declared_entities:
             for ex in self.examples:
-                if self.declared_intents and ex.intent not in self.declared_intents:
-                    self.problem(ex.source, f"intent {ex.intent!r} is not declared under intents:",
-                                 _did_you_mean(ex.intent, self.declared_intents) or "declare it in the domain file")
                 for ann in ex.entities:
-                    if self.declared_entities and ann.entity not in self.declared_entities:
+                    if ann.entity not in self.declared_entities:
                         self.problem(ex.source, f"unknown entity {ann.entity!r}",
                                      _did_you_mean(ann.entity, self.declared_entities)
                                      or "declare it under entities: in the domain file")
