@@ -19,12 +19,13 @@ $(BIN)/.dev: pyproject.toml
 run: $(BIN)/.train
 	$(BIN)/assistant run
 
-## lint (ruff, import contracts), then every test: the fast suite (tiny model) and the real-model tests (marker `slow`)
+## lint (ruff, import contracts), then every test: the fast suite (tiny model), the real-model tests (marker `slow`) and the reliability tests (marker `faults`)
 test: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m faults
 
 test-fast: $(BIN)/.dev
 	$(BIN)/python -m pytest -q
