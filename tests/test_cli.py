@@ -77,3 +77,29 @@ def test_shell_prints_a_parse_per_line(tiny_model: Path) -> None:
 def test_missing_model_is_a_clear_error(args: list[str]) -> None:
     proc = assistant(*args)
     assert proc.returncode == 2 and "E200" in proc.stderr and "assistant train" in proc.stderr
+
+
+def test_training_into_a_file_prints_a_line_per_epoch(tmp_path: Path, tiny_data_dir: Path) -> None:
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("encoder: tiny\nepochs: 3\nthreads: 1\n")
+    proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tmp_path / "m"),
+                     "--config", str(cfg))
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"], \
+        proc.stdout
+    assert all("loss" in line and "elapsed" in line and "left" in line for line in lines)
+
+
+def test_epoch_lines_estimate_the_time_left() -> None:
+    from assistant.cli.train import EpochLines
+
+    shown: list[str] = []
+    now = iter([0.0, 30.0, 60.0, 90.0, 120.0])
+    lines = EpochLines(2, shown.append, clock=lambda: next(now))
+    for step in (1, 2, 3, 4, 5):  # steps 2, 4, ..., 10 of 10: an epoch ends at 5 and 10
+        lines(step * 2, 10, {"loss": 1.0 / step})
+    assert shown[0] == "training: 10 steps, 2 epochs"
+    assert shown[1] == "epoch 1/2: loss 0.333, 1 min 00 s elapsed, about 40 s left"
+    assert shown[2] == "epoch 2/2: loss 0.200, 2 min 00 s elapsed, about 0 s left"
+    assert len(shown) == 3

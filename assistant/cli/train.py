@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,15 +26,21 @@ def run_training(
     from assistant.nlu.training.pipeline import train_model  # torch: only when training
 
     cfg = load_config(config, **overrides)
-    columns = (TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-               TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("train", total=None, loss=float("nan"))
+    if console.is_terminal:
+        columns = (TextColumn("training"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total}"),
+                   TextColumn("loss {task.fields[loss]:.3f}"), TimeElapsedColumn(),
+                   TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task("train", total=None, loss=float("nan"))
 
-        def report(step: int, total: int, stats: dict[str, float]) -> None:
-            bar.update(task, completed=step, total=total, loss=stats["loss"])
+            def report(step: int, total: int, stats: dict[str, float]) -> None:
+                bar.update(task, completed=step, total=total, loss=stats["loss"])
 
-        outcome = train_model(data, out, cfg, force=force, progress=report)
+            outcome = train_model(data, out, cfg, force=force, progress=report)
+    else:  # a log file or a pipe: a line per epoch instead of a bar nobody sees
+        outcome = train_model(data, out, cfg, force=force,
+                              progress=EpochLines(cfg.epochs, console.print))
     if outcome.reused:
         console.print(f"[green]model in {out} is up to date[/] (data and config unchanged); use --force to retrain")
     else:
@@ -43,6 +51,38 @@ def run_training(
             f"({m.get('split')} split, {m.get('examples')} examples)"
         )
     return outcome
+
+
+class EpochLines:
+    """A training progress callback that prints one line per epoch: loss, time elapsed and an
+    estimate of the time left (for output that is not a terminal)."""
+
+    def __init__(self, epochs: int, emit: Callable[[str], object],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._epochs = max(epochs, 1)
+        self._emit = emit
+        self._clock = clock
+        self._started: float | None = None
+        self._shown = 0
+
+    def __call__(self, step: int, total: int, stats: dict[str, float]) -> None:
+        now = self._clock()
+        if self._started is None:
+            self._started = now
+            self._emit(f"training: {total} steps, {self._epochs} epochs")
+        epoch = min(self._epochs, step * self._epochs // max(total, 1))
+        if epoch <= self._shown:
+            return
+        self._shown = epoch
+        elapsed = now - self._started
+        left = elapsed * (total - step) / max(step, 1)
+        self._emit(f"epoch {epoch}/{self._epochs}: loss {stats['loss']:.3f}, "
+                   f"{_duration(elapsed)} elapsed, about {_duration(left)} left")
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 def train_cmd(
