@@ -15,7 +15,7 @@ $(BIN)/.dev: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/.train $@
 
-## run the assistant: trains the bundled model if missing or stale, then opens the NLU shell
+## run the assistant: trains the bundled model if missing or stale, then serves it on :8080
 run: $(BIN)/.train
 	$(BIN)/assistant run
 
