@@ -103,7 +103,11 @@ def test_precisions_agree_on_cpu(tiny_model: Path) -> None:
     int8 = NLUModel.load(tiny_model, precision="int8")
     assert fp32.precision == "fp32" and int8.precision == "int8"
     assert [r.intent.name for r in fp32.parse_batch(texts)] == [r.intent.name for r in int8.parse_batch(texts)]
-    assert NLUModel.load(tiny_model).provider == "CPUExecutionProvider"  # no GPU on CI
+    import onnxruntime as ort
+
+    gpu = {"TensorrtExecutionProvider", "CUDAExecutionProvider"} & set(ort.get_available_providers())
+    provider = NLUModel.load(tiny_model).provider
+    assert provider in gpu if gpu else provider == "CPUExecutionProvider"
 
 
 def test_low_confidence_falls_back_to_out_of_scope(tiny_model: Path, tmp_path: Path) -> None:
@@ -116,7 +120,8 @@ def test_low_confidence_falls_back_to_out_of_scope(tiny_model: Path, tmp_path: P
     (copy / "config.json").write_text(json.dumps(config))
     result = NLUModel.load(copy).parse("what is the capital of peru")
     assert result.intent.name == "out_of_scope"
-    assert result.ranking[0].name != "out_of_scope" or result.ranking[0].confidence < 0.9999
+    # the model's own best guess is kept in the ranking, under the threshold
+    assert result.ranking[0].name != "out_of_scope" and result.ranking[0].confidence < 0.9999
 
 
 def test_missing_model_is_a_coded_error(tmp_path: Path) -> None:
@@ -126,10 +131,7 @@ def test_missing_model_is_a_coded_error(tmp_path: Path) -> None:
 
 
 def test_synonym_resolves_value(model: NLUModel) -> None:
-    result = model.parse("turn on the cookhouse light")
-    rooms = [e for e in result.entities if e.entity == "room"]
-    if rooms:  # the tiny model may or may not tag an unseen word; when it does, the synonym applies
-        assert rooms[0].value == "kitchen"
     from assistant.nlu.normalize import normalize_value
 
+    assert model.synonyms.get("cookhouse") == "kitchen"  # the exported model carries them
     assert normalize_value("room", "Cookhouse", model.synonyms) == "kitchen"
