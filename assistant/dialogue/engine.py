@@ -22,7 +22,8 @@ from typing import Any
 from assistant.dialogue._parses import parse_from_dict, parse_to_dict, unparsed
 from assistant.dialogue._run import Run, Turn
 from assistant.dialogue._schema import SlotSpec
-from assistant.dialogue._text import normalise, render, words_outside
+from assistant.dialogue._text import render, words_outside
+from assistant.dialogue.answers import Answer, read_answer
 from assistant.dialogue.executor import DeviceQuery, Executor, TimerInfo
 from assistant.dialogue.flow import Flow
 from assistant.dialogue.loader import load_flows
@@ -41,8 +42,6 @@ from assistant.types import ParseResult
 
 log = logging.getLogger(__name__)
 
-_YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "y", "affirmative"})
-_NO = frozenset({"no", "nope", "nah", "n", "negative"})
 _FOLLOW_START = frozenset({"and", "also", "what", "how", "same"})
 _FOLLOW_END = frozenset({"too", "also", "well"})
 _FOLLOW_WORDS = _FOLLOW_START | _FOLLOW_END | frozenset(
@@ -146,17 +145,7 @@ class DialogueEngine:
         if _new_command(run.flow, flow, parse, text):
             return False  # "turn on the hall light" while "What should I turn off?" waits
         if step == "confirm":
-            confirm = run.flow.spec.confirm
-            assert confirm is not None
-            words = normalise(text).split()[:1]
-            if parse.intent.name in confirm.yes or (words and words[0] in _YES):
-                run.slots["_confirmed"] = True
-                await self._drive(run, "advance")
-                return True
-            if parse.intent.name in confirm.no or (words and words[0] in _NO):
-                await self._drive(run, "decline")
-                return True
-            return False
+            return await self._confirm(run, flow, parse, text)
         slot = run.flow.slot_of(step)
         if slot is None:
             return False
@@ -182,6 +171,24 @@ class DialogueEngine:
         self._apply(run, slot, reading)
         await self._fill(run, parse, text, skip=slot.name)
         await self._drive(run, "advance")
+        return True
+
+    async def _confirm(self, run: Run, flow: Flow, parse: ParseResult, text: str) -> bool:
+        """The answer to a confirmation: only an unambiguous yes acts (see ``answers``)."""
+        confirm = run.flow.spec.confirm
+        assert confirm is not None
+        answer = read_answer(text, intent=parse.intent.name, yes_intents=confirm.yes,
+                             no_intents=confirm.no, question=run.prompt())
+        if answer is Answer.YES:
+            run.slots["_confirmed"] = True
+            await self._drive(run, "advance")
+        elif answer is Answer.NO and not (flow.spec.interrupt == "abort"
+                                          and parse.intent.name not in confirm.no):
+            await self._drive(run, "decline")
+        elif answer is Answer.UNCLEAR:
+            await self._failed(run, "Please answer yes or no.", explains=False)
+        else:  # not an answer, or a "cancel"/"goodbye" that ends the flow its own way
+            return False
         return True
 
     async def _start(self, turn: Turn, flow: Flow, parse: ParseResult, text: str, *,
