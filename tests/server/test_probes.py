@@ -12,7 +12,6 @@ from assistant.config import Settings
 from tests.server._support import expect, expect_error, running
 
 pytestmark = pytest.mark.asyncio
-READY_WITHIN_S = 3.0
 
 
 async def test_health_and_ready(make_settings: Callable[..., Settings]) -> None:
@@ -25,8 +24,6 @@ async def test_health_and_ready(make_settings: Callable[..., Settings]) -> None:
         expect(sorted(body["checks"]), ["database", "dialogue", "model", "resolver", "simulator"],
                "checks")
         assert all(c["ok"] for c in body["checks"].values()), body
-        assert srv.ready_s <= READY_WITHIN_S, \
-            f"start to ready: expected <= {READY_WITHIN_S} s, got {srv.ready_s:.2f} s"
 
 
 async def test_without_a_model_the_server_lives_but_is_not_ready(
