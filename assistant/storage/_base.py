@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable
+import math
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -98,6 +100,7 @@ def check_text(field: str, value: object, max_len: int, *, empty_ok: bool = Fals
         raise InvalidRecordError(f"{field} must be a string, got {type(value).__name__}")
     if not value and not empty_ok:
         raise InvalidRecordError(f"{field} must not be empty")
+    _check_chars(field, value)
     if len(value) > max_len:
         raise InvalidRecordError(
             f"{field} is {len(value)} characters, the limit is {max_len}: {value[:40]!r}...",
@@ -119,3 +122,51 @@ def as_utc(field: str, value: datetime) -> datetime:
             hint="pass a timezone-aware datetime, e.g. datetime.now(UTC)",
         )
     return value.astimezone(UTC)
+
+
+#: nesting deeper than this is refused (a RecursionError in the JSON encoder otherwise)
+MAX_JSON_DEPTH = 64
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_json(field: str, value: T) -> T:
+    """``value`` if both backends can store it as JSON, else InvalidRecordError (E407).
+
+    Refused the same on SQLite as on PostgreSQL: NaN and infinities, NUL characters and lone
+    surrogates (PostgreSQL's text and JSONB cannot hold them), keys that are not strings,
+    values that are not JSON, nesting deeper than ``MAX_JSON_DEPTH``.
+    """
+    stack: list[tuple[str, object, int]] = [(field, value, 0)]
+    while stack:
+        where, item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidRecordError(f"{field} is nested deeper than {MAX_JSON_DEPTH} levels",
+                                     hint="flatten the value")
+        if item is None or isinstance(item, (bool, int)):
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise InvalidRecordError(f"{where} is {item!r}, which JSON cannot hold",
+                                         hint="send a finite number")
+        elif isinstance(item, str):
+            _check_chars(where, item)
+        elif isinstance(item, Mapping):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    raise InvalidRecordError(f"{where} has a key that is not a string: {key!r}")
+                _check_chars(f"{where} key", key)
+                stack.append((f"{where}.{key[:40]}", sub, depth + 1))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((f"{where}[{i}]", sub, depth + 1) for i, sub in enumerate(item))
+        else:
+            raise InvalidRecordError(f"{where} is a {type(item).__name__}, not a JSON value",
+                                     hint="use dict, list, str, int, finite float, bool, None")
+    return value
+
+
+def _check_chars(field: str, text: str) -> None:
+    bad = _BAD_CHARS.search(text)
+    if bad is not None:
+        what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate"
+        raise InvalidRecordError(f"{field} contains {what} (U+{ord(bad.group()):04X})",
+                                 hint="send valid Unicode text without NUL characters")

@@ -127,8 +127,32 @@ class DeviceCall(Base):
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)
     response: Mapped[Any] = mapped_column(Json, nullable=True)  # any JSON value the device sent
+    # "pending" (written before the device is called), then "succeeded" or "failed"
+    status: Mapped[str] = mapped_column(String(16), index=True, server_default="succeeded")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    finished_at: Mapped[datetime | None]
 
-    __table_args__ = (Index(None, "device_id", "started_at"),)
+    __table_args__ = (
+        Index(None, "device_id", "started_at"),
+        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
+    )
+
+
+class DeviceCallAttempt(Base):
+    """One HTTP attempt of a device call (a retried call has several)."""
+
+    __tablename__ = "device_call_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    call_id: Mapped[int] = mapped_column(BigId, ForeignKey("device_calls.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)  # 1, 2, ...
+    started_at: Mapped[datetime]
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("call_id", "attempt"),)
 
 
 class Device(Base):

@@ -80,6 +80,20 @@ class DeviceCallRecord:
     error_code: str | None
     error_message: str | None
     response: Any
+    status: str = "succeeded"  # "pending" until the outcome is written, then "succeeded"/"failed"
+    attempts: int = 0  # HTTP attempts made (0: not called, e.g. circuit open)
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeviceCallAttemptRecord:
+    call_id: int
+    attempt: int  # 1, 2, ...
+    started_at: datetime
+    latency_ms: float | None
+    status_code: int | None
+    error_code: str | None
+    error_message: str | None
 
 
 @dataclass(frozen=True)

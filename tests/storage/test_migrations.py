@@ -21,7 +21,8 @@ from assistant.storage.migrate import head_revision
 from assistant.storage.models import Base
 from tests.storage._support import Database, expect
 
-TABLES = {"alembic_version", "conversations", "turns", "device_calls", "devices", "timers"}
+TABLES = {"alembic_version", "conversations", "turns", "device_calls", "device_call_attempts",
+          "devices", "timers"}
 
 
 async def _inspect(database: Database, fn):  # type: ignore[no-untyped-def]
