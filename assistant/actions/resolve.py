@@ -3,7 +3,9 @@
 Matching runs on the registry's own names, aliases and rooms (spaCy ``PhraseMatcher`` on
 lower-case, singular forms), so a user's device names work without retraining the NLU model.
 Misspelt words are first corrected against the registry's vocabulary with the ``Matcher``'s
-``FUZZY`` operator ("kitchn lihgt" -> "kitchen light").
+``FUZZY`` operator ("kitchn lihgt" -> "kitchen light"), keeping only corrections of one edit
+(a swap of two letters counts as one) in words up to 7 letters, two in longer ones: a short
+word two edits away from a device word is another word ("shed" is not "shade").
 
 Order, for the phrase with articles, quantifiers and fillers removed:
 
@@ -23,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.actions._spacy import Doc, Language, Matcher, PhraseMatcher, levenshtein, spacy
+from assistant.actions._spacy import Doc, Language, Matcher, PhraseMatcher, spacy
 from assistant.actions._words import DETERMINERS, FILLERS, QUANTIFIERS, TYPE_WORDS, singular
 from assistant.actions.catalogue import DEVICE_TYPES
 from assistant.actions.device import Device, Registry
@@ -294,7 +296,31 @@ class DeviceResolver:
             if singular(word) in self._vocab or word in self._vocab:
                 continue
             target = self._key(match_id)
-            score = (levenshtein(word, target), target)
+            edits = typo_edits(word, target)
+            if edits > max_typo_edits(word):  # "shed" is not "shade": a word, not a typo
+                continue
+            score = (edits, target)
             if start not in best or score < best[start]:
                 best[start] = score
         return {i: target for i, (_, target) in best.items()}
+
+
+def max_typo_edits(word: str) -> int:
+    """Edits a misspelling of ``word``'s length may carry: 1 up to 7 letters, 2 above."""
+    return 1 if len(word) <= 7 else 2
+
+
+def typo_edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    two adjacent letters ("lihgt" -> "light" is one edit)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
