@@ -1,6 +1,6 @@
 """Device errors (codes E5xx).
 
-E501-E506 describe one failed device call. The client raises them internally and turns them
+E501-E507 describe one failed device call. The client raises them internally and turns them
 into ``Failure`` values, so a caller of ``DeviceClient.command`` never sees them raised.
 The registry errors (E510-E512) are raised: a broken ``devices.yaml`` stops start-up.
 """
@@ -77,6 +77,16 @@ class DeviceUnreachableError(DeviceCallError):
     status = 502
     retryable = True
     breaker_failure = True
+
+
+class DeviceBusyError(DeviceCallError):
+    """The device already had its limit of calls in flight until the call's deadline passed.
+
+    Not a breaker failure: the device answers, only this call could not get a turn.
+    """
+
+    code = "E507"
+    status = 503
 
 
 class RegistryValidationError(ProblemsError):

@@ -5,9 +5,12 @@
 
 One ``aiohttp.ClientSession`` per client, opened and closed by the caller's lifecycle
 (``async with DeviceClient(...)`` or ``start()`` / ``close()``; or pass a session you own).
-Each call has a timeout; idempotent calls (state reads, ``turn_on``, ``set_*``... see
+Each HTTP attempt has a timeout and each call an overall deadline (attempts, backoff and
+waiting for a turn together); idempotent calls (state reads, ``turn_on``, ``set_*``... see
 ``catalogue.ACTIONS``) are retried with exponential backoff on timeouts, 5xx and refused
-connections; each device has a circuit breaker; a semaphore caps requests in flight.
+connections while the deadline allows; each device has a circuit breaker and its own limit
+of requests in flight (so one slow device cannot take every turn), and a client-wide
+semaphore caps the total. Every attempt is reported (``Outcome.attempt_log``).
 Device failures come back as values (``ActionResult.failed``), never as exceptions.
 """
 
@@ -20,6 +23,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Self
 
@@ -28,6 +32,7 @@ from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential,
     wait_random,
 )
@@ -37,6 +42,7 @@ from assistant.actions.catalogue import is_idempotent
 from assistant.actions.device import Device
 from assistant.actions.errors import (
     CircuitOpenError,
+    DeviceBusyError,
     DeviceCallError,
     DeviceRejectedError,
     DeviceServerError,
@@ -44,7 +50,7 @@ from assistant.actions.errors import (
     DeviceUnauthorizedError,
     DeviceUnreachableError,
 )
-from assistant.actions.result import ActionResult, Command, Failure, Outcome
+from assistant.actions.result import ActionResult, Attempt, Command, Failure, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +68,14 @@ class ClientSettings:
     breaker_threshold: int = 5  # consecutive failed calls that open a device's circuit
     breaker_recovery_s: float = 30.0  # open -> half-open after this long
     max_concurrency: int = 8  # HTTP requests in flight across all devices
+    deadline_s: float = 3.0  # per call: every attempt, backoff and wait for a turn together
+    per_device_concurrency: int = 2  # HTTP requests in flight to one device
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0 or self.attempts < 1 or self.max_concurrency < 1:
             raise ValueError("timeout_s > 0, attempts >= 1 and max_concurrency >= 1 are required")
+        if self.deadline_s <= 0 or self.per_device_concurrency < 1:
+            raise ValueError("deadline_s > 0 and per_device_concurrency >= 1 are required")
         if self.breaker_threshold < 1 or self.breaker_recovery_s <= 0:
             raise ValueError("breaker_threshold >= 1 and breaker_recovery_s > 0 are required")
 
@@ -87,6 +97,7 @@ class DeviceClient:
         self._session = session
         self._owns_session = session is None
         self._limit = asyncio.Semaphore(self._settings.max_concurrency)
+        self._device_limits: dict[str, asyncio.Semaphore] = {}
         self._breakers: dict[str, DeviceBreaker] = {}
 
     @property
@@ -163,12 +174,19 @@ class DeviceClient:
         retry: bool,
     ) -> Outcome:
         started = time.perf_counter()
-        attempts = 0
+        deadline = asyncio.get_running_loop().time() + self._settings.deadline_s
+        log: list[Attempt] = []
 
         async def attempt(token: str) -> tuple[int, Any]:
-            nonlocal attempts
-            attempts += 1
-            return await self._send(device, method, path, body, token)
+            at, t0 = datetime.now(UTC), time.perf_counter()
+            try:
+                status, payload = await self._send(device, method, path, body, token, deadline)
+            except DeviceCallError as exc:
+                log.append(Attempt(len(log) + 1, at, _ms(t0), exc.status_code, exc.code,
+                                   exc.message))
+                raise
+            log.append(Attempt(len(log) + 1, at, _ms(t0), status))
+            return status, payload
 
         try:
             token = self._token(device)
@@ -180,7 +198,9 @@ class DeviceClient:
                     hint="check that the device is powered and reachable",
                 )
             retrying = AsyncRetrying(
-                stop=stop_after_attempt(self._settings.attempts if retry else 1),
+                # no attempt starts after the deadline (nor a backoff that would end past it)
+                stop=stop_after_attempt(self._settings.attempts if retry else 1)
+                | stop_before_delay(self._settings.deadline_s),
                 wait=wait_exponential(multiplier=self._settings.backoff_initial_s,
                                       max=self._settings.backoff_max_s)
                 + wait_random(0, self._settings.backoff_initial_s),
@@ -193,40 +213,60 @@ class DeviceClient:
             status, payload = exc.status_code, exc.response
             failure = Failure(device.id, exc.code, exc.message)
         outcome = Outcome(device.id, action, params, failure, status, payload, _ms(started),
-                          attempts)
-        logger.info(
-            "device %s %s: %s in %.0f ms (%d attempt(s))", device.id, action,
-            "ok" if failure is None else failure.code, outcome.latency_ms, attempts,
+                          len(log), tuple(log))
+        level = logging.DEBUG if action == STATE_ACTION and failure is None else logging.INFO
+        logger.log(
+            level, "device %s %s: %s in %.0f ms (%d attempt(s))", device.id, action,
+            "ok" if failure is None else failure.code, outcome.latency_ms, len(log),
             extra={"device_id": device.id, "action": action, "requested_by": requested_by},
         )
         return outcome
 
     async def _send(self, device: Device, method: str, path: str, body: dict[str, Any] | None,
-                    token: str) -> tuple[int, Any]:
+                    token: str, deadline: float) -> tuple[int, Any]:
+        """One HTTP attempt, once the device (and the client) has a free turn; the attempt's
+        timeout is cut short by the call's ``deadline`` (event-loop time)."""
         if self._session is None:
             raise RuntimeError("DeviceClient is not started: use `async with` or await start()")
+        loop = asyncio.get_running_loop()
         url = device.endpoint + path
-        timeout = aiohttp.ClientTimeout(total=self._settings.timeout_s)
-        async with self._limit:
-            try:
-                async with self._session.request(
-                    method, url, json=body, timeout=timeout,
-                    headers={"Authorization": f"Bearer {token}"},
-                ) as resp:
-                    status, text = resp.status, await resp.text()
-            except TimeoutError:
-                raise DeviceTimeoutError(
-                    f"{device.id} did not answer within {self._settings.timeout_s:g} s",
-                    hint="check the device; raise the timeout if it is only slow",
+        limit = self._settings.timeout_s
+        sent = False
+        try:
+            async with asyncio.timeout_at(deadline):
+                async with self._device_limit(device.id), self._limit:
+                    sent = True
+                    limit = min(self._settings.timeout_s, max(deadline - loop.time(), 0.001))
+                    async with self._session.request(
+                        method, url, json=body, timeout=aiohttp.ClientTimeout(total=limit),
+                        headers={"Authorization": f"Bearer {token}"},
+                    ) as resp:
+                        status, text = resp.status, await resp.text()
+        except TimeoutError:
+            if not sent:
+                raise DeviceBusyError(
+                    f"{device.id} had {self._settings.per_device_concurrency} calls in flight "
+                    f"for the whole deadline of {self._settings.deadline_s:g} s; not sent",
+                    hint="the device is slow or overloaded; try again in a moment",
                 ) from None
-            except aiohttp.ClientConnectionError as exc:
-                raise DeviceUnreachableError(
-                    f"cannot reach {device.id} at {device.endpoint} ({type(exc).__name__})",
-                    hint="is it powered and on the network? is its endpoint in devices.yaml right?",
-                ) from None
-            except aiohttp.ClientError as exc:
-                raise DeviceServerError(f"{device.id} sent a broken answer: {exc}") from None
+            raise DeviceTimeoutError(
+                f"{device.id} did not answer within {limit:g} s",
+                hint="check the device; raise the timeout if it is only slow",
+            ) from None
+        except aiohttp.ClientConnectionError as exc:
+            raise DeviceUnreachableError(
+                f"cannot reach {device.id} ({type(exc).__name__})",
+                hint="is it powered and on the network? is its endpoint in devices.yaml right?",
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise DeviceServerError(f"{device.id} sent a broken answer: {exc}") from None
         return status, _check(device, status, _parse(text))
+
+    def _device_limit(self, device_id: str) -> asyncio.Semaphore:
+        if device_id not in self._device_limits:
+            self._device_limits[device_id] = asyncio.Semaphore(
+                self._settings.per_device_concurrency)
+        return self._device_limits[device_id]
 
     def _token(self, device: Device) -> str:
         token = self._tokens.get(device.id) or self._environ.get(device.token_env)

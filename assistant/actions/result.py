@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -24,11 +25,28 @@ class Command:
 class Failure:
     device_id: str
     code: str  # E501 timeout, E502 device 5xx, E503 circuit open, E504 unauthorized,
-    # E505 rejected (4xx), E506 unreachable
+    # E505 rejected (4xx), E506 unreachable, E507 busy (its calls in flight past the deadline)
     message: str
 
     def to_dict(self) -> dict[str, str]:
         return {"device_id": self.device_id, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP attempt of a call (a retried call has several), for the audit log."""
+
+    number: int  # 1, 2, ...
+    started_at: datetime
+    latency_ms: float
+    status_code: int | None
+    error_code: str | None = None  # None: the attempt succeeded
+    error_message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"attempt": self.number, "started_at": self.started_at,
+                "latency_ms": round(self.latency_ms, 1), "status_code": self.status_code,
+                "error_code": self.error_code, "error_message": self.error_message}
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class Outcome:
     response: Any  # the device's JSON body, if any
     latency_ms: float
     attempts: int
+    attempt_log: tuple[Attempt, ...] = ()  # each HTTP attempt made, first first
 
     @property
     def ok(self) -> bool:

@@ -204,3 +204,68 @@ async def test_lifecycle_with_a_session_the_caller_owns(sim: DeviceSimulator) ->
         assert (await client.state(sim.registry.get("garden_sensor"))).ok
         await client.close()
         assert not session.closed  # the caller's session stays open
+
+
+@pytest.mark.asyncio
+async def test_retries_stop_at_the_call_deadline_and_every_attempt_is_reported(
+        sim: DeviceSimulator) -> None:
+    """Three attempts of 0.25 s would take 0.75 s and more; the deadline of 0.4 s cuts them."""
+    settings = ClientSettings(timeout_s=0.25, attempts=3, backoff_initial_s=0.01,
+                              backoff_max_s=0.02, deadline_s=0.4)
+    plug = sim.registry.get("coffee_maker_plug")
+    await sim.set_faults("coffee_maker_plug", latency_ms=1000)
+    async with DeviceClient(settings, tokens=sim.tokens, environ={}) as client:
+        started = time.perf_counter()
+        result = await client.command(plug, "turn_on", requested_by="t")  # idempotent
+        took = time.perf_counter() - started
+    [outcome] = result.outcomes
+    assert _only(result) == ("E501", None)
+    assert took < settings.deadline_s + 0.15, f"took {took:.2f} s"
+    assert outcome.attempts == len(outcome.attempt_log) == 2  # 0.25 s, then the 0.15 s left
+    assert [a.number for a in outcome.attempt_log] == [1, 2]
+    assert {a.error_code for a in outcome.attempt_log} == {"E501"}
+    assert outcome.attempt_log[1].latency_ms < outcome.attempt_log[0].latency_ms
+
+
+@pytest.mark.asyncio
+async def test_each_attempt_is_in_the_attempt_log(sim: DeviceSimulator,
+                                                  client: DeviceClient) -> None:
+    plug = sim.registry.get("coffee_maker_plug")
+    await sim.set_faults("coffee_maker_plug", error_rate=0.5, seed=_seed_failing_once(0.5))
+    result = await client.command(plug, "turn_on", requested_by="t")
+    log = result.outcomes[0].attempt_log
+    assert result.ok
+    assert [(a.number, a.status_code, a.error_code) for a in log] == [(1, 500, "E502"),
+                                                                     (2, 200, None)]
+    assert log[0].started_at <= log[1].started_at
+
+
+@pytest.mark.asyncio
+async def test_one_slow_device_does_not_slow_the_others(sim: DeviceSimulator) -> None:
+    """Ten calls to a slow device take two turns at most; a healthy device stays fast.
+
+    Before the per-device limit the ten slow calls filled the client-wide limit and the
+    healthy call waited for them."""
+    settings = ClientSettings(timeout_s=2.0, attempts=1, max_concurrency=8, deadline_s=1.5,
+                              per_device_concurrency=2)
+    slow, fast = sim.registry.get("ceiling_fan"), sim.registry.get("kitchen_light")
+    await sim.set_faults("ceiling_fan", latency_ms=600)
+    async with DeviceClient(settings, tokens=sim.tokens, environ={}) as client:
+        await client.state(fast)  # connection warm-up, not measured
+        slow_calls = [asyncio.create_task(client.command(slow, "toggle", requested_by="t"))
+                      for _ in range(10)]
+        await asyncio.sleep(0.05)  # the slow calls hold their turns
+        started = time.perf_counter()
+        healthy = await client.command(fast, "turn_on", requested_by="t")
+        healthy_s = time.perf_counter() - started
+        slow_results = await asyncio.gather(*slow_calls)
+    assert healthy.ok
+    assert sim.stats("ceiling_fan").max_in_flight == 2
+    codes = [_only(r)[0] or "ok" for r in slow_results]
+    # two at a time in 1.5 s: 2 + 2 answer, the next 2 are cut by the deadline (E501), the
+    # rest never get a turn (E507); every call ends by its deadline
+    assert codes.count("ok") >= 2 and set(codes) <= {"ok", "E501", "E507"}, codes
+    assert "E507" in codes, codes
+    assert max(r.latency_ms for r in slow_results) < settings.deadline_s * 1000 + 150
+    assert healthy_s < 0.6 / 4, f"healthy call took {healthy_s:.3f} s beside a 0.6 s device"
+    assert client.breaker_state("ceiling_fan") == "closed"  # busy is not a device failure
