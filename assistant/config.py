@@ -4,13 +4,15 @@ Sources, strongest first: keyword overrides (the CLI's options), ``ASSISTANT_*``
 variables, an optional YAML file (``--config`` or ``ASSISTANT_CONFIG``), the defaults below.
 Unknown keys in the YAML file are rejected, every problem listed at once (E700).
 
-    ASSISTANT_PORT=9000 ASSISTANT_API_KEYS=key-one,key-two assistant run --host 0.0.0.0
+    ASSISTANT_PORT=9000 ASSISTANT_API_KEYS=sha256:<hex> assistant run --host 0.0.0.0
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,10 +56,19 @@ class Settings(BaseSettings):
     port: int = Field(8080, ge=0, le=65535, description="0 picks a free port")
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
-        description="accepted API keys (Authorization: Bearer KEY or X-API-Key); required "
-                    "when host is not a loopback address. Env: comma-separated or a JSON list")
+        description="accepted API keys (Authorization: Bearer KEY or X-API-Key) besides "
+                    "those in keys_file: `sha256:<64 hex>` (the key's SHA-256, optionally "
+                    "`/read+chat+control` for its scopes) or a plain key of at least 32 "
+                    "characters (scopes read, chat, control); required when host is not a "
+                    "loopback address. Env: comma-separated or a JSON list")
+    keys_file: Path | None = Field(
+        None, description="API keys made by `assistant keys create` (hashes only); default "
+                          "{data_root}/api_keys.json; re-read when it changes")
     rate_limit_per_minute: int = Field(120, ge=0, description="per API key (or client address "
                                                               "without keys); 0 = unlimited")
+    auth_failures_per_minute: int = Field(
+        10, ge=1, description="wrong API keys from one client address in a minute before "
+                              "its requests are answered 429 (E722), right keys too")
     max_body_bytes: int = Field(64 * 1024, ge=256)
     max_text_chars: int = Field(1000, ge=1)
 
@@ -99,10 +110,9 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys")
     @classmethod
-    def _keys_not_blank(cls, value: list[SecretStr]) -> list[SecretStr]:
+    def _keys_strong(cls, value: list[SecretStr]) -> list[SecretStr]:
         for key in value:
-            if len(key.get_secret_value()) < 8:
-                raise ValueError("every API key needs at least 8 characters")
+            parse_key_entry(key.get_secret_value())  # ValueError says what is wrong
         return value
 
     @classmethod
@@ -122,6 +132,10 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_root / 'assistant.db'}"
 
     @property
+    def resolved_keys_file(self) -> Path:
+        return self.keys_file or self.data_root / "api_keys.json"
+
+    @property
     def loopback_only(self) -> bool:
         return is_loopback(self.host)
 
@@ -130,15 +144,43 @@ class Settings(BaseSettings):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def check_bind(self) -> None:
-        """Raise InsecureBindError when listening beyond localhost without API keys."""
-        if not self.loopback_only and not self.api_keys:
+    def check_bind(self, *, stored_keys: bool = False) -> None:
+        """Raise InsecureBindError when listening beyond localhost without API keys (in the
+        settings, or ``stored_keys`` in the keys file)."""
+        if not self.loopback_only and not self.api_keys and not stored_keys:
             raise InsecureBindError(
                 f"refusing to listen on {self.host} without API keys: anyone on the network "
                 "could control the devices",
-                hint="set ASSISTANT_API_KEYS=<a long random key> (or api_keys: in the config "
-                     "file), or bind to 127.0.0.1",
+                hint="create one with `assistant keys create --name NAME` (or set "
+                     "ASSISTANT_API_KEYS=sha256:<hash>), or bind to 127.0.0.1",
             )
+
+
+SCOPES = ("read", "chat", "control", "control:unconfirmed", "admin")
+DEFAULT_SCOPES = ("read", "chat", "control")
+MIN_KEY_CHARS = 32
+_HASHED = re.compile(r"^sha256:([0-9a-f]{64})(?:/([a-z:+]+))?$")
+
+
+def parse_key_entry(entry: str) -> tuple[str, tuple[str, ...]]:
+    """``(sha256 hex digest, scopes)`` of an ``api_keys`` entry: ``sha256:<hex>[/a+b]`` or a
+    plain key (at least 32 characters, the default scopes). ValueError says what is wrong."""
+    text = entry.strip()
+    if text.lower().startswith("sha256:"):
+        found = _HASHED.match(text.lower())
+        if found is None:
+            raise ValueError("a hashed API key is `sha256:` and 64 hex digits, optionally "
+                             "`/scope+scope`")
+        scopes = tuple(found.group(2).split("+")) if found.group(2) else DEFAULT_SCOPES
+        unknown = [s for s in scopes if s not in SCOPES]
+        if unknown:
+            raise ValueError(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+        return found.group(1), scopes
+    if len(text) < MIN_KEY_CHARS:
+        raise ValueError(f"an API key needs at least {MIN_KEY_CHARS} characters: make a strong "
+                         "one with `assistant keys create --name NAME`, or give its hash as "
+                         "sha256:<hex>")
+    return hashlib.sha256(text.encode()).hexdigest(), DEFAULT_SCOPES
 
 
 def is_loopback(host: str) -> bool:

@@ -15,7 +15,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from assistant.config import Settings
-from assistant.server.keys import LIMITER, PUBLIC_PATHS, SCHEDULER, SERVICES, SETTINGS
+from assistant.server.auth import Access
+from assistant.server.confirmations import ConfirmationTokens
+from assistant.server.keys import (
+    ACCESS,
+    CONFIRMATIONS,
+    LIMITER,
+    PUBLIC_PATHS,
+    SCHEDULER,
+    SERVICES,
+    SETTINGS,
+)
 from assistant.server.middleware import errors, guard, request_ids
 from assistant.server.ratelimit import RateLimiter
 from assistant.server.routes import add_routes
@@ -26,11 +36,14 @@ from assistant.server.timers import TimerScheduler
 def create_app(settings: Settings) -> web.Application:
     """The app for ``settings``; raises InsecureBindError (E701) when ``settings.host`` is
     beyond localhost and no API keys are set."""
-    settings.check_bind()
+    access = Access(settings)  # E720 for a broken keys file
+    settings.check_bind(stored_keys=access.keyring.configured)
     app = web.Application(middlewares=[request_ids, errors, guard],
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[LIMITER] = RateLimiter(settings.rate_limit_per_minute)
+    app[ACCESS] = access
+    app[CONFIRMATIONS] = ConfirmationTokens()
     app[PUBLIC_PATHS] = add_routes(app)
     app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(_timers)

@@ -1,6 +1,12 @@
-"""``POST /api/v1/commands`` (a structured command, no NLU) and ``GET /api/v1/devices``."""
+"""``POST /api/v1/commands`` (a structured command, no NLU) and ``GET /api/v1/devices``.
+
+A risky command (a flow asks before it: unlock, open the garage door) first answers 409
+(E724) with a ``confirmation_token``; the same command with ``"confirm": "<token>"`` runs.
+Only a key with the scope ``control:unconfirmed`` skips that."""
 
 from __future__ import annotations
+
+import logging
 
 from aiohttp import web
 
@@ -10,10 +16,18 @@ from assistant.actions.device import Device
 from assistant.actions.result import ActionResult
 from assistant.server import device_calls
 from assistant.server._body import read_model
-from assistant.server.errors import UnsupportedActionError, error_body
-from assistant.server.keys import SERVICES
-from assistant.server.middleware import CLIENT, REQUEST_ID
+from assistant.server.confirmations import needs_confirmation
+from assistant.server.errors import (
+    ConfirmationInvalidError,
+    ConfirmationRequiredError,
+    UnsupportedActionError,
+    error_body,
+)
+from assistant.server.keys import CONFIRMATIONS, SERVICES
+from assistant.server.middleware import CLIENT, PRINCIPAL, REQUEST_ID
 from assistant.server.schemas import CommandRequest, CommandResponse, DeviceOut, DevicesResponse
+
+logger = logging.getLogger(__name__)
 
 # the HTTP status for a failed device call, by failure code (E501 -> 504, ...)
 FAILURE_STATUS: dict[str, int] = {
@@ -32,6 +46,9 @@ async def post_command(request: web.Request) -> web.Response:
         offered = ", ".join(device.actions) or "none (it only reports)"
         raise UnsupportedActionError(f"{device.id} has no action {body.action!r}",
                                      hint=f"its actions: {offered}")
+    refused = _unconfirmed(request, device, body)
+    if refused is not None:
+        return refused
     result = await device_calls.command(services, [device], body.action, body.params,
                                         requested_by=request[CLIENT])
     reply = describe(result, services.registry)
@@ -44,6 +61,34 @@ async def post_command(request: web.Request) -> web.Response:
     error.code = failure.code
     return web.json_response({**error_body(error, request.get(REQUEST_ID)), **out},
                              status=FAILURE_STATUS.get(failure.code, 502))
+
+
+def _unconfirmed(request: web.Request, device: Device, body: CommandRequest
+                 ) -> web.Response | None:
+    """The 409 answer for a risky command without a valid confirmation token; None when it
+    may run (confirmed, not risky, or a principal with ``control:unconfirmed``)."""
+    principal = request[PRINCIPAL]
+    flows = request.app[SERVICES].dialogue.get().flows.values()  # E707 while loading
+    if principal.allows("control:unconfirmed") or not needs_confirmation(
+            flows, device, body.action):
+        return None
+    tokens = request.app[CONFIRMATIONS]
+    if body.confirm is not None and tokens.redeem(body.confirm, principal.id, device.id,
+                                                  body.action, body.params):
+        return None
+    what = f"{body.action} on the {device.name}"
+    hint = (f"send the same command again within {tokens.ttl_s:.0f} s with "
+            '"confirm": the confirmation_token of this answer')
+    error: ConfirmationRequiredError | ConfirmationInvalidError = (
+        ConfirmationRequiredError(f"{what} needs a confirmation", hint=hint)
+        if body.confirm is None else
+        ConfirmationInvalidError(f"the confirmation token for {what} is not valid: unknown, "
+                                 "expired, already used or for another command", hint=hint))
+    token = tokens.issue(principal.id, device.id, body.action, body.params)
+    logger.info("confirmation asked for %s %s (%s)", device.id, body.action, error.code)
+    return web.json_response({**error_body(error, request.get(REQUEST_ID)),
+                              "confirmation_token": token,
+                              "expires_in_s": round(tokens.ttl_s)}, status=error.status)
 
 
 async def list_devices(request: web.Request) -> web.Response:

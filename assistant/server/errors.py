@@ -74,6 +74,58 @@ class UnsupportedActionError(ApiError):
     status = 422
 
 
+# -- access (assistant/server/auth.py, commands.py): keys, scopes, confirmations -------------
+
+
+class KeysFileError(ApiError):
+    """The keys file (``keys_file``) cannot be read or is not a keys file."""
+
+    code = "E720"
+    status = 500
+
+
+class UnknownKeyError(ApiError):
+    """``assistant keys revoke`` names a key id that is not in the keys file."""
+
+    code = "E721"
+    status = 404
+
+
+class TooManyKeyFailuresError(ApiError):
+    """Too many wrong API keys from one client address: it waits (Retry-After)."""
+
+    code = "E722"
+    status = 429
+
+
+class MissingScopeError(ApiError):
+    """The API key lacks the scope the route needs (read, chat, control, admin)."""
+
+    code = "E723"
+    status = 403
+
+
+class ConfirmationRequiredError(ApiError):
+    """A risky command (unlock, open the garage) runs only with a confirmation token."""
+
+    code = "E724"
+    status = 409
+
+
+class ConfirmationInvalidError(ApiError):
+    """The confirmation token is unknown, expired, used or issued for another command."""
+
+    code = "E725"
+    status = 409
+
+
+class KeySpecError(ApiError):
+    """A key name or scope list given to ``assistant keys create`` is not valid."""
+
+    code = "E726"
+    status = 400
+
+
 def error_body(exc: AssistantError, request_id: str | None) -> dict[str, Any]:
     body: dict[str, Any] = exc.to_dict()
     if request_id:

@@ -5,13 +5,12 @@
 2. ``errors``: every failure becomes ``{"error": {"code", "message", "hint", "request_id"}}``
    with the error's HTTP status. Unexpected exceptions are logged and become 500 / E000; the
    only ``except Exception`` of the server is here.
-3. ``guard``: body size (E706, 413), API key (E704, 401), rate limit (E705, 429 + Retry-After).
+3. ``guard``: body size (E706, 413), too many wrong keys from the address (E722, 429), API
+   key (E704, 401), the route's scope (E723, 403), rate limit (E705, 429 + Retry-After).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
 import uuid
@@ -19,20 +18,20 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.server import context
+from assistant.server.auth import LOCAL, Principal
 from assistant.server.errors import (
     ApiError,
     BodyTooLargeError,
     MethodNotAllowedError,
+    MissingScopeError,
     NotReadyError,
     RateLimitedError,
     RouteNotFoundError,
-    UnauthorizedError,
     error_body,
 )
-from assistant.server.keys import LIMITER, PUBLIC_PATHS, SETTINGS
+from assistant.server.keys import ACCESS, LIMITER, PUBLIC_PATHS, ROUTE_SCOPES, SETTINGS
 from assistant.server.ratelimit import retry_after_header
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID_HEADER = "X-Request-ID"
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 REQUEST_ID = web.RequestKey("request_id", str)
-CLIENT = web.RequestKey("client", str)  # "key:<fingerprint>" or "local:<address>"
+CLIENT = web.RequestKey("client", str)  # "key:<id>" or "local:<address>": the rate limit's
+PRINCIPAL = web.RequestKey("principal", Principal)  # who asks: a key, or local
 
 
 def json_error(exc: AssistantError, request_id: str | None,
@@ -120,7 +120,15 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     length = request.content_length
     if length is not None and length > settings.max_body_bytes:
         raise _too_large(settings.max_body_bytes)
-    client = _client(request, settings)
+    address = request.remote or "-"
+    principal = request.app[ACCESS].principal(address, _given_key(request))  # E722, E704
+    scope = request.app[ROUTE_SCOPES].get(request.match_info.route.name or "")
+    if scope is not None and not principal.allows(scope):
+        raise MissingScopeError(f"this API key lacks the scope {scope!r}",
+                                hint=f"use a key with the scope {scope} (`assistant keys "
+                                     f"create --scopes {scope}`)")
+    request[PRINCIPAL] = principal
+    client = f"local:{address}" if principal is LOCAL else principal.id
     request[CLIENT] = client
     wait = request.app[LIMITER].take(client)
     if wait > 0:
@@ -129,23 +137,6 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             hint=f"retry after {retry_after_header(wait)} s",
             headers={"Retry-After": retry_after_header(wait)})
     return await handler(request)
-
-
-def _client(request: web.Request, settings: Settings) -> str:
-    """``key:<fingerprint>`` for a valid API key; ``local:<address>`` when no keys are set."""
-    if not settings.api_keys:
-        return f"local:{request.remote or '-'}"
-    given = _given_key(request)
-    if not given:
-        raise UnauthorizedError("an API key is required",
-                                hint="send the header `Authorization: Bearer <key>` "
-                                     "(or `X-API-Key: <key>`)")
-    for key in settings.api_keys:
-        secret = key.get_secret_value()
-        if hmac.compare_digest(given.encode(), secret.encode()):
-            return "key:" + hashlib.sha256(secret.encode()).hexdigest()[:10]
-    raise UnauthorizedError("the API key is not valid",
-                            hint="use one of the keys in ASSISTANT_API_KEYS")
 
 
 def _given_key(request: web.Request) -> str:

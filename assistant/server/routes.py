@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from assistant.server import commands, messages, parse, probes
+from assistant.server.keys import ROUTE_SCOPES
 from assistant.server.schemas import (
     CommandRequest,
     CommandResponse,
@@ -28,7 +29,7 @@ from assistant.server.schemas import (
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # statuses every guarded route can answer, besides its own
-GUARDED_ERRORS = (401, 413, 429, 500)
+GUARDED_ERRORS = (401, 403, 413, 429, 500)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Route:
     response: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     public: bool = False  # no API key, no rate limit (probes, the OpenAPI document)
+    scope: str = "admin"  # what the API key needs (assistant/server/auth.py); admin if unset
 
 
 async def openapi_json(request: web.Request) -> web.Response:
@@ -64,25 +66,25 @@ _BODY = (400, 503)
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/messages", messages.post_message, "postMessage",
           "Send what the user said; get the assistant's replies", "conversations",
-          MessageRequest, MessageResponse, (*_BODY, 413)),
+          MessageRequest, MessageResponse, (*_BODY, 413), scope="chat"),
     Route("GET", "/api/v1/conversations/{conversation_id}", messages.get_conversation,
           "getConversation", "A conversation's state, slots, turns, timers and pending replies",
-          "conversations", None, ConversationResponse, (404,)),
+          "conversations", None, ConversationResponse, (404,), scope="read"),
     Route("POST", "/api/v1/parse", parse.parse, "parse", "The NLU parse of one text", "nlu",
-          ParseRequest, ParseOut, (*_BODY, 413)),
+          ParseRequest, ParseOut, (*_BODY, 413), scope="chat"),
     Route("POST", "/api/v1/commands", commands.post_command, "postCommand",
           "Run one device action without NLU (audited)", "devices", CommandRequest,
-          CommandResponse, (400, 404, 422, 502, 503, 504)),
+          CommandResponse, (400, 404, 409, 422, 502, 503, 504), scope="control"),
     Route("GET", "/api/v1/devices", commands.list_devices, "listDevices",
-          "Every device with its live state", "devices", None, DevicesResponse),
+          "Every device with its live state", "devices", None, DevicesResponse, scope="read"),
     Route("GET", "/api/v1/devices/{device_id}", commands.get_device, "getDevice",
-          "One device with its live state", "devices", None, DeviceOut, (404,)),
+          "One device with its live state", "devices", None, DeviceOut, (404,), scope="read"),
     Route("POST", "/webhooks/rest/webhook", messages.rasa_webhook, "rasaWebhook",
           "Rasa REST channel: {sender, message} -> [{recipient_id, text}]", "rasa",
-          RasaWebhookRequest, RasaWebhookResponse, (*_BODY, 413)),
+          RasaWebhookRequest, RasaWebhookResponse, (*_BODY, 413), scope="chat"),
     Route("POST", "/model/parse", parse.rasa_parse, "rasaParse",
           "Rasa HTTP API: the parse of {text}", "rasa", RasaParseRequest, ParseOut,
-          (*_BODY, 413)),
+          (*_BODY, 413), scope="chat"),
     Route("GET", "/health", probes.health, "health", "Liveness: the process answers",
           "operations", None, HealthResponse, public=True),
     Route("GET", "/ready", probes.ready, "ready",
@@ -94,7 +96,9 @@ ROUTES: tuple[Route, ...] = (
 
 
 def add_routes(app: web.Application, routes: tuple[Route, ...] = ROUTES) -> frozenset[str]:
-    """Register every route; returns the paths that skip the API key and the rate limit."""
+    """Register every route and its scope (``ROUTE_SCOPES``, by operation id); returns the
+    paths that skip the API key and the rate limit."""
     for route in routes:
         app.router.add_route(route.method, route.path, route.handler, name=route.operation_id)
+    app[ROUTE_SCOPES] = {r.operation_id: r.scope for r in routes if not r.public}
     return frozenset(r.path for r in routes if r.public)

@@ -33,6 +33,10 @@ class CommandRequest(_Strict):
     action: str = Field(description="one of the device's actions, e.g. turn_on")
     params: dict[str, Any] = Field(default_factory=dict,
                                    description='e.g. {"brightness": 40}')
+    confirm: str | None = Field(
+        None, min_length=1, max_length=64,
+        description="for a risky action (unlock, open the garage door): the "
+                    "confirmation_token of the 409 answer to the same command")
 
 
 class RasaWebhookRequest(BaseModel):
@@ -175,6 +179,10 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+    confirmation_token: str | None = Field(
+        None, description="409 E724/E725 of POST /api/v1/commands: send the same command "
+                          "again with \"confirm\": this token (single use)")
+    expires_in_s: int | None = Field(None, description="how long the token is valid")
 
 
 class RasaMessage(BaseModel):

@@ -31,10 +31,10 @@ def test_overrides_beat_environment_beat_file(tmp_path: Path,
     config = tmp_path / "assistant.yml"
     config.write_text("port: 9001\nhost: 127.0.0.2\nrate_limit_per_minute: 7\n")
     monkeypatch.setenv("ASSISTANT_PORT", "9002")
-    monkeypatch.setenv("ASSISTANT_API_KEYS", "first-key-123, second-key-456")
+    monkeypatch.setenv("ASSISTANT_API_KEYS", f"{'1' * 32}, {'2' * 32}")
     s = load_settings(config, host="127.0.0.3")
     got = (s.host, s.port, s.rate_limit_per_minute, [k.get_secret_value() for k in s.api_keys])
-    assert got == ("127.0.0.3", 9002, 7, ["first-key-123", "second-key-456"]), got
+    assert got == ("127.0.0.3", 9002, 7, ["1" * 32, "2" * 32]), got
     monkeypatch.setenv("ASSISTANT_CONFIG", str(config))
     assert load_settings().rate_limit_per_minute == 7
 
@@ -52,7 +52,7 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 
 
 def test_secrets_stay_out_of_repr() -> None:
-    s = Settings(api_keys=["very-secret-key"])
+    s = Settings(api_keys=["very-secret-key-0123456789abcdefgh"])
     assert "very-secret-key" not in repr(s) + str(s.model_dump())
 
 
