@@ -82,6 +82,14 @@ class ConfirmSpec(_Strict):
     max_tries: int = Field(3, ge=1, le=10)
 
 
+class NoValueSpec(_Strict):
+    """The flow a request means when it gives none of this flow's values: "set the bedroom
+    thermostat" (parsed as a mode change, but no mode said) means its temperature."""
+
+    flow: str = Field(pattern=_NAME)
+    unless_said: list[str] = []  # words that keep this flow anyway ("change the mode")
+
+
 class FlowSpec(_Strict):
     name: str = Field(pattern=_NAME)
     description: str = ""
@@ -93,6 +101,7 @@ class FlowSpec(_Strict):
     fallback: bool = False  # runs for intents no flow names (out_of_scope)
     slots: list[SlotSpec] = []
     confirm: ConfirmSpec | None = None
+    no_value: NoValueSpec | None = None
     action: str
     params: dict[str, Any] = {}
     responses: dict[str, str] = {}

@@ -22,7 +22,7 @@ from typing import Any
 from assistant.dialogue._parses import parse_from_dict, parse_to_dict, unparsed
 from assistant.dialogue._run import Run, Turn
 from assistant.dialogue._schema import SlotSpec
-from assistant.dialogue._text import render, words_outside
+from assistant.dialogue._text import find_phrases, render, words_outside
 from assistant.dialogue.answers import Answer, read_answer
 from assistant.dialogue.executor import DeviceQuery, Executor, TimerInfo
 from assistant.dialogue.flow import Flow
@@ -193,6 +193,7 @@ class DialogueEngine:
 
     async def _start(self, turn: Turn, flow: Flow, parse: ParseResult, text: str, *,
                      preset: Mapping[str, Any] | None = None, aborted: bool = False) -> None:
+        flow = self._meant(flow, parse, text, preset or {})
         run = Run(flow, turn, aborted=aborted)
         run.slots.update({k: copy.deepcopy(v) for k, v in (preset or {}).items()
                           if k in flow.slots})
@@ -202,6 +203,19 @@ class DialogueEngine:
                 self._resume(turn)
             return
         await self._drive(run, "advance")
+
+    def _meant(self, flow: Flow, parse: ParseResult, text: str,
+               preset: Mapping[str, Any]) -> Flow:
+        """The flow's ``no_value`` flow when the request gives none of its values and says
+        none of its ``unless_said`` words ("set the bedroom thermostat": its temperature)."""
+        rule = flow.spec.no_value
+        if rule is None or find_phrases(text, rule.unless_said):
+            return flow
+        for slot in flow.spec.slots:
+            if slot.type != "device" and (slot.name in preset
+                                          or read_value(slot, parse, text) is not None):
+                return flow
+        return self._flows[rule.flow]
 
     async def _fill(self, run: Run, parse: ParseResult, text: str, *, initial: bool = False,
                     skip: str | None = None) -> bool:

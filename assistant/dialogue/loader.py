@@ -86,6 +86,17 @@ def _across(flows: Sequence[Flow], intents: set[str], flows_dir: Path) -> Iterat
                               f"{owner[intent].name!r} and {flow.name!r}",
                               "one intent starts one flow")
             owner.setdefault(intent, flow)
+    for flow in flows:
+        if flow.spec.no_value is None:
+            continue
+        meant = flow.spec.no_value.flow
+        other = names.get(meant)
+        if other is None or other is flow:
+            yield Problem(flow.where, f"no_value: flow {meant!r} of {flow.name!r} is not "
+                          "another flow", _close(meant, set(names) - {flow.name}, "flows"))
+        elif other.spec.no_value is not None:
+            yield Problem(flow.where, f"no_value: flow {meant!r} of {flow.name!r} has a "
+                          "no_value of its own", "point no_value at the flow meant in the end")
     fallbacks = [f for f in flows if f.spec.fallback]
     if len(fallbacks) != 1:
         where = fallbacks[1].where if len(fallbacks) > 1 else f"{flows_dir}:1"

@@ -14,6 +14,11 @@ from assistant.types import Entity, ParseResult
 # a value right after these words is absolute even when a direction word is said
 # ("cool it down to 20 degrees", "turn the lights up to 90%")
 _ABSOLUTE_BEFORE = ("to", "at", "on")
+# "one" after these (or right after a device or room) names a device again, not the number 1:
+# "the bedroom one", "that one", "the other one"
+_BEFORE_PRONOUN = frozenset({"the", "this", "that", "other", "which", "first", "last",
+                             "second", "same", "new", "old", "big", "small", "upstairs",
+                             "downstairs"})
 
 
 @dataclass(frozen=True)
@@ -63,13 +68,24 @@ def entity_for(slot: SlotSpec, parse: ParseResult) -> Entity | None:
     whose parent is of another kind ("10" inside "10 minutes") does not count."""
     for kind in slot.entities:
         for ent in parse.entities:
-            if ent.entity != kind:
+            if ent.entity != kind or _pronoun(ent, parse):
                 continue
             parent = parse.entities[ent.parent] if ent.parent is not None and (
                 0 <= ent.parent < len(parse.entities)) else None
             if parent is None or parent.entity in slot.entities:
                 return ent
     return None
+
+
+def _pronoun(ent: Entity, parse: ParseResult) -> bool:
+    """A number entity "one" that stands for a device ("the bedroom one", "that one")."""
+    if ent.entity != "number" or ent.parent is not None or normalise(ent.text) != "one":
+        return False
+    before = normalise(parse.text[: ent.start]).split()
+    if before and before[-1] in _BEFORE_PRONOUN:
+        return True
+    return any(e.entity in ("device", "room") and 0 <= ent.start - e.end <= 1
+               for e in parse.entities)
 
 
 def param_value(slot: SlotSpec, value: Any) -> Any:
