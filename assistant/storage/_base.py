@@ -16,7 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from assistant.storage._engine import SQLITE_BEGIN, make_sqlite_writer, translated_errors
+from assistant.storage._engine import (
+    SQLITE_BEGIN,
+    make_sqlite_writer,
+    timed_out,
+    translated_errors,
+)
 from assistant.storage.errors import InvalidRecordError
 
 T = TypeVar("T")
@@ -30,13 +35,17 @@ class StoreBase:
     """Holds the engine; subclasses (one per noun) add the public methods."""
 
     def __init__(
-        self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now
+        self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now,
+        timeout_s: float | None = None,
     ) -> None:
+        """``timeout_s`` bounds each public call (its whole transaction), see ``_bounded``."""
         self._engine = engine
         self._url = url
         self._clock = clock
+        self._timeout_s = timeout_s
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        self._writer = _SqliteWriter(url) if url.get_backend_name() == "sqlite" else None
+        self._writer = (_SqliteWriter(url, timeout_s) if url.get_backend_name() == "sqlite"
+                        else None)
 
     @property
     def dialect(self) -> str:
@@ -53,12 +62,27 @@ class StoreBase:
         hand-off (the async driver hands off every statement). PostgreSQL: on the async
         engine through ``run_sync``.
         """
-        async with translated_errors(self._url):
+        async with self._bounded(), translated_errors(self._url):
             if self._writer is not None:
                 return await asyncio.get_running_loop().run_in_executor(
                     self._writer.pool, functools.partial(self._writer.run, work, *args))
             async with self._engine.begin() as conn:
                 return await conn.run_sync(work, *args)
+
+    @asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[None]:
+        """The whole block within ``timeout_s`` (pool wait, connect, statements, commit),
+        else DatabaseTimeoutError (E408). The driver-level timeouts usually fire first; this
+        also covers what they do not (a frozen server mid-handshake, the SQLite writer queue).
+        On SQLite a write already handed to the writer thread may still commit after it."""
+        if self._timeout_s is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._timeout_s + 0.5):  # driver timeouts go first
+                yield
+        except TimeoutError as exc:
+            raise timed_out(self._url, exc) from exc
 
     async def _close_writer(self) -> None:
         if self._writer is not None:
@@ -75,7 +99,8 @@ class StoreBase:
         timeout) for the write lock up front instead of failing when a read upgrades.
         """
         options = {SQLITE_BEGIN: "IMMEDIATE"} if write else {}
-        async with translated_errors(self._url), self._sessions.begin() as session:
+        async with (self._bounded(), translated_errors(self._url),
+                    self._sessions.begin() as session):
             await session.connection(execution_options=options)
             yield session
 
@@ -83,8 +108,8 @@ class StoreBase:
 class _SqliteWriter:
     """One thread with one plain SQLite connection for ``StoreBase._write``."""
 
-    def __init__(self, url: URL) -> None:
-        self.engine = make_sqlite_writer(url)
+    def __init__(self, url: URL, timeout_s: float | None) -> None:
+        self.engine = make_sqlite_writer(url, timeout_s)
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     def run(self, work: Callable[..., T], *args: Any) -> T:

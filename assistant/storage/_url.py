@@ -22,8 +22,9 @@ def resolve_url(raw: str | URL) -> URL:
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        message = f"cannot parse the database URL {str(raw)!r}: {exc}"
-        raise DatabaseUrlError(message, hint=_HINT) from exc
+        # not the URL itself in the message: it may hold a password
+        raise DatabaseUrlError("cannot parse the database URL (database_url)",
+                               hint=_HINT) from exc
     scheme = url.drivername
     backend, _, driver = scheme.partition("+")
     backend = _BACKEND_ALIASES.get(backend, backend)

@@ -58,17 +58,20 @@ class ConversationStore(StoreBase):
         channel: str,
         sender: str,
         initial_state: str = "start",
+        owner: str | None = None,
     ) -> ConversationRecord:
         """The conversation ``conversation_id``, created if missing (a new uuid when None).
 
-        An existing conversation is returned as stored, whatever ``channel``/``sender`` say:
-        deciding who may continue a conversation is the server's job.
+        An existing conversation is returned as stored, whatever ``channel``/``sender``/
+        ``owner`` say: deciding who may continue a conversation is the server's job.
         """
         cid = uuid.uuid4().hex if conversation_id is None else conversation_id
         check_text("conversation id", cid, 64)
         check_text("channel", channel, 32)
         check_text("sender", sender, 128)
         check_text("state", initial_state, 128)
+        if owner is not None:
+            check_text("owner", owner, 128)
         if conversation_id is not None and self._cache:
             cached = self._cache.get(cid)
             if cached is not None:
@@ -80,7 +83,7 @@ class ConversationStore(StoreBase):
                     return _conversation(row)
         values = {"id": cid, "created_at": self._now(), "channel": channel, "sender": sender,
                   "state": initial_state, "slots": {}, "context": {}, "version": 0,
-                  "turn_count": 0}
+                  "turn_count": 0, "owner": owner}
         return self._remember(await self._write(_create, values))
 
     async def get_conversation(self, conversation_id: str) -> ConversationRecord:
@@ -234,7 +237,7 @@ def _save_turn(conn: Connection, cid: str, turn: NewTurn, before: ConversationRe
         id=cid, channel=before.channel, sender=before.sender, state=new_state,
         slots=copy.deepcopy(slots_after), context=copy.deepcopy(context),
         version=before.version + 1, turn_count=before.turn_count + 1,
-        created_at=before.created_at, updated_at=now)
+        created_at=before.created_at, updated_at=now, owner=before.owner)
     record = TurnRecord(
         id=turn_id, conversation_id=cid, index=before.turn_count, created_at=now,
         text=turn.text, nlu=copy.deepcopy(values["nlu"]), state_before=before.state,
@@ -288,6 +291,7 @@ def _conversation(row: Conversation | _Row) -> ConversationRecord:
         turn_count=row.turn_count,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        owner=row.owner,
     )
 
 

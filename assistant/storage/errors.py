@@ -12,11 +12,16 @@ class StorageError(AssistantError):
     status = 500
 
 
+#: how long a client should wait before retrying after a database outage (seconds)
+RETRY_AFTER_S = 2
+
+
 class DatabaseUnreachableError(StorageError):
     """The database cannot be opened or connected to (server down, bad path, bad credentials)."""
 
     code = "E400"
     status = 503
+    headers = {"Retry-After": str(RETRY_AFTER_S)}  # noqa: RUF012 - read by the HTTP edge
 
 
 class MigrationError(StorageError):
@@ -62,3 +67,11 @@ class InvalidRecordError(StorageError):
 
     code = "E407"
     status = 422
+
+
+class DatabaseTimeoutError(StorageError):
+    """The database did not answer within ``database_timeout_s`` (frozen, overloaded, locked)."""
+
+    code = "E408"
+    status = 503
+    headers = {"Retry-After": str(RETRY_AFTER_S)}  # noqa: RUF012 - read by the HTTP edge

@@ -64,7 +64,7 @@ async def migrate(url: str | URL, *, schema: str | None = None, revision: str = 
     resolved = resolve_url(url)
     engine = make_engine(resolved, schema=schema)
     try:
-        async with translated_errors(resolved), engine.connect() as conn:
+        async with translated_errors(resolved, detailed=True), engine.connect() as conn:
             conn = await conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
             async with conn.begin():
                 await _prepare(conn, schema)

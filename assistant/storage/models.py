@@ -76,6 +76,8 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(index=True)
     channel: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(128))
+    # who started it (an API key's principal, "local"); only they may continue or read it
+    owner: Mapped[str | None] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(128))
     slots: Mapped[dict[str, Any]]
     context: Mapped[dict[str, Any]]

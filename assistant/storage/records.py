@@ -24,6 +24,7 @@ class ConversationRecord:
     turn_count: int
     created_at: datetime
     updated_at: datetime
+    owner: str | None = None  # who started it; None for conversations from before 0003
 
 
 @dataclass(frozen=True)

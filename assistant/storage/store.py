@@ -20,6 +20,8 @@ from assistant.storage.devices import DeviceStore
 from assistant.storage.migrate import check_revision, migrate
 from assistant.storage.timers import TimerStore
 
+DEFAULT_TIMEOUT_S = 5.0
+
 
 class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
     """Conversations, turns, the device-call audit log, devices and timers.
@@ -31,10 +33,10 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
 
     def __init__(
         self, engine: AsyncEngine, url: URL, *, clock: Callable[[], datetime] = utc_now,
-        cache_conversations: int = 0,
+        cache_conversations: int = 0, timeout_s: float | None = DEFAULT_TIMEOUT_S,
     ) -> None:
         """Use ``await Storage.open(url)``; this wraps an engine that is already checked."""
-        super().__init__(engine, url, clock=clock)
+        super().__init__(engine, url, clock=clock, timeout_s=timeout_s)
         self._locks = KeyedLocks()
         if cache_conversations > 0:
             self._cache = ConversationCache(cache_conversations)
@@ -49,6 +51,7 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
         check_schema: bool = True,
         clock: Callable[[], datetime] = utc_now,
         cache_conversations: int = 0,
+        timeout_s: float | None = DEFAULT_TIMEOUT_S,
     ) -> Self:
         """Connect, and check that the schema is at this code's revision.
 
@@ -57,20 +60,23 @@ class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
         DatabaseUnreachableError (E400) or MigrationError (E401, schema not at head).
         ``cache_conversations=n`` keeps the last n conversations this process saved in
         memory, so a message reads nothing before it is processed; only for a database that
-        this process alone writes (``ConversationCache``).
+        this process alone writes (``ConversationCache``). ``timeout_s`` bounds every wait
+        for the database (connect, pool, each statement, each call as a whole): past it a
+        call raises DatabaseTimeoutError (E408, 503 with Retry-After); None: unbounded.
         """
         resolved = resolve_url(url)
         if upgrade:
             await migrate(resolved, schema=schema)
-        engine = make_engine(resolved, schema=schema)
+        engine = make_engine(resolved, schema=schema, timeout_s=timeout_s)
         try:
-            async with translated_errors(resolved), engine.connect() as conn:
+            async with translated_errors(resolved, detailed=True), engine.connect() as conn:
                 if check_schema:
                     await conn.run_sync(check_revision)
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine, resolved, clock=clock, cache_conversations=cache_conversations)
+        return cls(engine, resolved, clock=clock, cache_conversations=cache_conversations,
+                   timeout_s=timeout_s)
 
     async def close(self) -> None:
         """Close every pooled connection; the object cannot be used afterwards."""
