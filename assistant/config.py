@@ -71,12 +71,31 @@ class Settings(BaseSettings):
                               "its requests are answered 429 (E722), right keys too")
     max_body_bytes: int = Field(64 * 1024, ge=256)
     max_text_chars: int = Field(1000, ge=1)
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header names accepted besides loopback names and addresses, the "
+                    "bound host and (bound to 0.0.0.0 or ::) any IP address; '*' accepts "
+                    "any (turns off the DNS-rebinding check). Env: comma-separated")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="browser origins (scheme://host[:port]) allowed to call the API besides "
+                    "loopback ones and the bound host; a request with another Origin is "
+                    "refused (E714). Env: comma-separated")
+    body_timeout_s: float = Field(10.0, gt=0, le=300,
+                                  description="a request body not received in full by then "
+                                              "is answered 408 (E715)")
+    idle_timeout_s: float = Field(15.0, gt=0, le=3600,
+                                  description="a connection idle this long, or whose request "
+                                              "headers are not complete by then, is closed")
 
     # -- files and storage ----------------------------------------------------------------
     data_root: Path = Field(Path("data"), description="folder for the default SQLite file")
     database_url: str | None = Field(None,
                                      description="default: sqlite:///{data_root}/assistant.db")
     database_schema: str | None = Field(None, description="PostgreSQL schema (search_path)")
+    database_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="longest wait for the database (connect, pool, each "
+                                       "statement, each storage call); then a coded 503")
     conversation_cache: int = Field(
         10_000, ge=0, le=1_000_000,
         description="conversations kept in memory so a message needs no read first; set 0 "
@@ -106,6 +125,13 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return yaml.safe_load(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("api_keys")

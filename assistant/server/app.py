@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from assistant.config import Settings
+from assistant.server import edge
 from assistant.server.auth import Access
 from assistant.server.confirmations import ConfirmationTokens
 from assistant.server.keys import (
@@ -38,9 +39,10 @@ def create_app(settings: Settings) -> web.Application:
     beyond localhost and no API keys are set."""
     access = Access(settings)  # E720 for a broken keys file
     settings.check_bind(stored_keys=access.keyring.configured)
-    app = web.Application(middlewares=[request_ids, errors, guard],
+    app = web.Application(middlewares=[request_ids, errors, edge.edge, guard],
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    edge.install(app, settings)
     app[LIMITER] = RateLimiter(settings.rate_limit_per_minute)
     app[ACCESS] = access
     app[CONFIRMATIONS] = ConfirmationTokens()

@@ -74,6 +74,62 @@ class UnsupportedActionError(ApiError):
     status = 422
 
 
+# -- the HTTP edge (assistant/server/edge.py): refused before any handler runs ---------------
+
+
+class UnsupportedMediaTypeError(ApiError):
+    """A body that is not ``application/json`` (a form or text/plain a web page can send)."""
+
+    code = "E712"
+    status = 415
+
+
+class HostNotAllowedError(ApiError):
+    """A Host header outside the allowlist (DNS rebinding)."""
+
+    code = "E713"
+    status = 403
+
+
+class OriginNotAllowedError(ApiError):
+    """A browser Origin outside the allowlist (another web site)."""
+
+    code = "E714"
+    status = 403
+
+
+class BodyTimeoutError(ApiError):
+    """The body did not arrive in full within ``body_timeout_s``."""
+
+    code = "E715"
+    status = 408
+
+
+class UrlTooLongError(ApiError):
+    code = "E716"
+    status = 414
+
+
+class HeadersTooLargeError(ApiError):
+    code = "E717"
+    status = 431
+
+
+class BadHttpRequestError(ApiError):
+    """The HTTP message itself is malformed (request line, headers, framing)."""
+
+    code = "E718"
+    status = 400
+
+
+class UnsafeValueError(ApiError):
+    """JSON the server will not pass on: nested too deep, NUL or lone surrogates in a
+    string, NaN / Infinity / a number beyond float range; ``details`` names each field."""
+
+    code = "E719"
+    status = 400
+
+
 # -- access (assistant/server/auth.py, commands.py): keys, scopes, confirmations -------------
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from assistant.config import Settings
 from assistant.server.app import create_app
+from assistant.server.edge import EdgeRunner
 from assistant.server.keys import SERVICES
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ async def serve(settings: Settings, *, on_ready: Callable[[str, float], None] | 
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     app = create_app(settings)
-    runner = web.AppRunner(app, handler_cancellation=False)
+    runner = make_runner(app, settings)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port)
@@ -55,3 +56,9 @@ async def serve(settings: Settings, *, on_ready: Callable[[str, float], None] | 
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
+
+
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The runner ``serve`` uses: coded JSON for malformed requests, idle and half-sent
+    headers closed after ``settings.idle_timeout_s``, URL and header limits (see edge.py)."""
+    return EdgeRunner(app, settings, handler_cancellation=False)

@@ -70,6 +70,8 @@ async def test_error_answers(srv: Running, case: str, method: str, path: str,
                              kwargs: dict[str, Any], status: int, code: str) -> None:
     if kwargs.get("data") == "chunks":
         kwargs = {"data": _chunks()}
+    if "data" in kwargs:  # raw bytes: the JSON content type that json= would set
+        kwargs = {**kwargs, "headers": {"Content-Type": "application/json"}}
     resp = await srv.client.request(method, path, **kwargs)
     error = await expect_error(resp, status, code)
     if code == "E703":
