@@ -8,6 +8,7 @@ import re
 from aiohttp import web
 
 from assistant.server._body import read_model
+from assistant.server.errors import RequestValidationError
 from assistant.server.executor import timer_name
 from assistant.server.keys import SERVICES
 from assistant.server.middleware import CLIENT, REQUEST_ID
@@ -62,6 +63,12 @@ def sender_conversation(sender: str) -> str:
 async def get_conversation(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     cid = request.match_info["conversation_id"]
+    if not _ID.fullmatch(cid):
+        raise RequestValidationError(
+            f"{cid[:80]!r} is not a conversation id",
+            hint="conversation ids take 1-64 letters, digits and ._:@-",
+            details=[{"field": "conversation_id", "problem": "not a conversation id",
+                      "type": "string_pattern_mismatch"}])
     conv = await services.storage.get_conversation(cid)  # E404 when unknown
     turns = await services.storage.list_turns(cid, last=TURNS_SHOWN)
     timers = await services.storage.list_timers(cid)
