@@ -9,15 +9,28 @@ from pydantic import BaseModel
 from assistant.server.routes import GUARDED_ERRORS, Route
 from assistant.server.schemas import ErrorResponse
 
-_REASONS = {400: "Invalid body or fields", 401: "Missing or wrong API key",
-            404: "Not found", 413: "Body or text too long", 422: "Not possible for the device",
-            429: "Rate limit exceeded", 500: "Unexpected error (E000)",
-            502: "The device failed", 503: "Not ready, or the device circuit is open",
+_REASONS = {400: "Invalid body, fields or values, or a malformed request",
+            401: "Missing or wrong API key", 403: "Host or Origin not allowed (E713, E714)",
+            404: "Not found", 408: "The body did not arrive in time (E715)",
+            413: "Body or text too long", 414: "URL too long (E716)",
+            415: "The body is not application/json (E712)", 422: "Not possible for the device",
+            429: "Rate limit exceeded", 431: "Request headers too large (E717)",
+            500: "Unexpected error (E000)", 502: "The device failed",
+            503: "Not ready, or the device circuit is open",
             504: "The device did not answer in time"}
+EDGE_ERRORS = (400, 403, 414, 431)  # any route: refused at the edge (edge.py)
+BODY_ERRORS = (400, 408, 413, 415)  # any route with a JSON body
+# the request fields that hold what the user said: at least 1, at most max_text_chars
+TEXT_FIELDS = {("MessageRequest", "text"), ("ParseRequest", "text"),
+               ("RasaParseRequest", "text"), ("RasaWebhookRequest", "message")}
 _REF = "#/components/schemas/"
 
 
-def document(routes: tuple[Route, ...], *, version: str = "0.1.0") -> dict[str, Any]:
+def document(routes: tuple[Route, ...], *, version: str = "0.1.0", api_keys: bool = True,
+             max_text_chars: int = 1000) -> dict[str, Any]:
+    """The document for ``routes``. ``api_keys``: the server requires a key (then the
+    security schemes, per-operation security and 401 are declared; a loopback instance
+    without keys requires none)."""
     schemas: dict[str, Any] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
@@ -34,29 +47,44 @@ def document(routes: tuple[Route, ...], *, version: str = "0.1.0") -> dict[str, 
         if route.response is not None:
             ok["content"] = {"application/json": {"schema": _schema(route.response, schemas)}}
         responses: dict[str, Any] = {"200": ok}
-        errors = set(route.errors) | (set() if route.public else set(GUARDED_ERRORS))
+        errors = set(route.errors) | set(EDGE_ERRORS)
+        if route.request is not None:
+            errors |= set(BODY_ERRORS)
+        if not route.public:
+            errors |= set(GUARDED_ERRORS) - ({401} if not api_keys else set())
         error_ref = _schema(ErrorResponse, schemas)
         for status in sorted(errors):
             responses[str(status)] = {"description": _REASONS.get(status, "Error"),
                                       "content": {"application/json": {"schema": error_ref}}}
         op["responses"] = responses
-        if route.public:
-            op["security"] = []
+        if api_keys:
+            op["security"] = [] if route.public else list(_SECURITY)
         paths.setdefault(route.path, {})[route.method.lower()] = op
+    _limit_texts(schemas, max_text_chars)
+    components: dict[str, Any] = {"schemas": schemas}
+    if api_keys:
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Smart-home assistant API", "version": version,
                  "description": "Every error is {\"error\": {\"code\", \"message\", \"hint\"}} "
-                                "with a stable code."},
+                                "with a stable code. Bodies are sent as "
+                                "Content-Type: application/json."},
         "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "apiKey": {"type": "apiKey", "in": "header",
-                                           "name": "X-API-Key"}},
-        },
-        "security": [{"bearer": []}, {"apiKey": []}],
+        "components": components,
     }
+
+
+_SECURITY = ({"bearer": []}, {"apiKey": []})
+
+
+def _limit_texts(schemas: dict[str, Any], max_text_chars: int) -> None:
+    for model, field in TEXT_FIELDS:
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        if prop is not None and prop.get("type") == "string":
+            prop.update(minLength=1, maxLength=max_text_chars)
 
 
 def _schema(model: type[BaseModel], schemas: dict[str, Any],

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from assistant.server import commands, messages, parse, probes
-from assistant.server.keys import ROUTE_SCOPES
+from assistant.server.keys import ACCESS, ROUTE_SCOPES, SETTINGS
 from assistant.server.schemas import (
     CommandRequest,
     CommandResponse,
@@ -50,7 +50,10 @@ class Route:
 async def openapi_json(request: web.Request) -> web.Response:
     from assistant.server.openapi import document
 
-    return web.json_response(document(ROUTES, version=_version()))
+    access = request.app[ACCESS]
+    keys_required = access.keyring.configured or not access.loopback_only
+    return web.json_response(document(ROUTES, version=_version(), api_keys=keys_required,
+                                      max_text_chars=request.app[SETTINGS].max_text_chars))
 
 
 def _version() -> str:
