@@ -11,6 +11,7 @@ from assistant.errors import AssistantError
 
 
 async def chat(settings: Settings) -> None:
+    from assistant.server.auth import LOCAL
     from assistant.server.services import open_services
     from assistant.server.timers import TimerScheduler
     from assistant.server.turns import handle_message
@@ -36,7 +37,7 @@ async def chat(settings: Settings) -> None:
                 try:
                     outcome = await handle_message(
                         services, line, conversation_id=conversation, channel="shell",
-                        sender="shell", requested_by="shell")
+                        sender="shell", requested_by="shell", owner=LOCAL.id)
                 except AssistantError as exc:
                     console.print(f"error {exc.code}: {exc.message}", markup=False)
                     continue

@@ -7,7 +7,9 @@ import logging
 import typer
 
 from assistant.cli._printer import err_console
+from assistant.cli.audit import audit_cmd
 from assistant.cli.devices import devices_app
+from assistant.cli.keys import keys_app
 from assistant.cli.run import run_cmd
 from assistant.cli.shell import shell_cmd
 from assistant.cli.test_cmd import test_app
@@ -21,6 +23,8 @@ app.command("shell")(shell_cmd)
 app.command("run")(run_cmd)
 app.add_typer(test_app, name="test")
 app.add_typer(devices_app, name="devices")
+app.add_typer(keys_app, name="keys")
+app.command("audit")(audit_cmd)
 
 
 @app.callback()

@@ -27,12 +27,13 @@ def run_cmd(
     from assistant.config import load_settings
     from assistant.nlu.data.loader import data_fingerprint
     from assistant.nlu.training.meta import is_current
+    from assistant.server.auth import read_keys_file
     from assistant.server.context import install_log_ids
     from assistant.server.runner import serve
 
     settings = load_settings(config, host=host, port=port, data_dir=data, model_dir=model,
                              simulate=simulate)
-    settings.check_bind()  # E701 before minutes of training
+    settings.check_bind(stored_keys=bool(read_keys_file(settings.resolved_keys_file)))  # E701
     if not is_current(settings.model_dir, data_fingerprint(settings.data_dir)):
         run_training(settings.data_dir, settings.model_dir)  # missing or stale: train, then serve
     install_log_ids()

@@ -33,13 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.config import DEFAULT_SCOPES, SCOPES, Settings, parse_key_entry
 from assistant.server.errors import (
+    AdminInputError,
     KeysFileError,
-    KeySpecError,
     TooManyKeyFailuresError,
     UnauthorizedError,
     UnknownKeyError,
 )
 from assistant.server.ratelimit import FailureLimiter, retry_after_header
+from assistant.storage.errors import ConversationNotFoundError
 
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "ha_"
@@ -61,6 +62,24 @@ class Principal:
 
 
 LOCAL = Principal("local", "local", frozenset(DEFAULT_SCOPES))
+
+
+def may_continue(principal_id: str, owner: str | None) -> bool:
+    """Whether the principal may post into a conversation of ``owner`` (None: one from
+    before owners were stored, which is the local principal's)."""
+    return secrets.compare_digest(principal_id, owner or LOCAL.id)
+
+
+def may_read(principal: Principal, owner: str | None) -> bool:
+    """Its owner may read a conversation, and an admin key."""
+    return may_continue(principal.id, owner) or principal.allows("admin")
+
+
+def hidden(conversation_id: str) -> ConversationNotFoundError:
+    """What someone else's conversation looks like: the same E404 as a missing one."""
+    return ConversationNotFoundError(
+        f"no conversation {conversation_id!r}",
+        hint="start a new conversation (omit the id) or check the id the client sent")
 
 
 @dataclass(frozen=True)
@@ -144,18 +163,18 @@ def create_key(path: Path, name: str, scopes: Sequence[str]) -> tuple[str, ApiKe
     """A new key stored (as its hash) in ``path``; returns the key, shown only this once."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise KeySpecError("a key name has 1-64 characters", hint="e.g. --name kitchen-tablet")
+        raise AdminInputError("a key name has 1-64 characters", hint="e.g. --name kitchen-tablet")
     chosen = tuple(dict.fromkeys(s.strip() for s in scopes if s.strip()))
     unknown = [s for s in chosen if s not in SCOPES]
     if unknown or not chosen:
-        raise KeySpecError(f"unknown or no scopes: {', '.join(unknown) or '(none)'}",
+        raise AdminInputError(f"unknown or no scopes: {', '.join(unknown) or '(none)'}",
                            hint=f"choose from {', '.join(SCOPES)}, e.g. --scopes chat,control")
     key = new_key()
     hexed = digest(key)
     with _locked(path):
         keys = read_keys_file(path)
         if any(k.name == name and k.revoked_at is None for k in keys):
-            raise KeySpecError(f"a key named {name!r} exists",
+            raise AdminInputError(f"a key named {name!r} exists",
                                hint="choose another name, or revoke that key first")
         made = ApiKey(hexed[:ID_CHARS], name, hexed, frozenset(chosen), "file",
                       datetime.now(UTC))

@@ -175,8 +175,9 @@ class ConfirmationInvalidError(ApiError):
     status = 409
 
 
-class KeySpecError(ApiError):
-    """A key name or scope list given to ``assistant keys create`` is not valid."""
+class AdminInputError(ApiError):
+    """An option of ``assistant keys`` or ``assistant audit`` is not valid (a key name, a
+    scope, a time)."""
 
     code = "E726"
     status = 400

@@ -8,10 +8,11 @@ import re
 from aiohttp import web
 
 from assistant.server._body import read_model
+from assistant.server.auth import hidden, may_read
 from assistant.server.errors import RequestValidationError
 from assistant.server.executor import timer_name
 from assistant.server.keys import SERVICES
-from assistant.server.middleware import CLIENT, REQUEST_ID
+from assistant.server.middleware import CLIENT, PRINCIPAL, REQUEST_ID
 from assistant.server.schemas import (
     ConversationResponse,
     MessageRequest,
@@ -32,7 +33,8 @@ async def post_message(request: web.Request) -> web.Response:
     client = request[CLIENT]
     outcome = await handle_message(
         services, body.text, conversation_id=body.conversation_id, channel="api",
-        sender=client, requested_by=client, request_id=request.get(REQUEST_ID))
+        sender=client, requested_by=client, owner=request[PRINCIPAL].id,
+        request_id=request.get(REQUEST_ID))
     out = MessageResponse(conversation_id=outcome.conversation_id, turn=outcome.turn,
                           replies=outcome.replies, nlu=outcome.nlu,  # type: ignore[arg-type]
                           actions=outcome.actions,
@@ -48,7 +50,7 @@ async def rasa_webhook(request: web.Request) -> web.Response:
     outcome = await handle_message(
         services, body.message, conversation_id=sender_conversation(body.sender),
         channel="rest", sender=body.sender, requested_by=f"rest:{body.sender}"[:128],
-        request_id=request.get(REQUEST_ID))
+        owner=request[PRINCIPAL].id, request_id=request.get(REQUEST_ID))
     texts = [p["text"] for p in outcome.pending_replies] + outcome.replies
     return web.json_response([{"recipient_id": body.sender, "text": t} for t in texts])
 
@@ -70,6 +72,8 @@ async def get_conversation(request: web.Request) -> web.Response:
             details=[{"field": "conversation_id", "problem": "not a conversation id",
                       "type": "string_pattern_mismatch"}])
     conv = await services.storage.get_conversation(cid)  # E404 when unknown
+    if not may_read(request[PRINCIPAL], conv.owner):
+        raise hidden(cid)  # someone else's: as if there were none
     turns = await services.storage.list_turns(cid, last=TURNS_SHOWN)
     timers = await services.storage.list_timers(cid)
     out = ConversationResponse(

@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.server import context
 from assistant.server._body import check_text
+from assistant.server.auth import hidden, may_continue
 from assistant.server.dialogue import jsonable, split, state_from
 from assistant.server.executor import ServerExecutor, timer_info
 from assistant.server.services import Services
@@ -44,8 +45,11 @@ async def handle_message(
     channel: str,
     sender: str,
     requested_by: str,
+    owner: str,
     request_id: str | None = None,
 ) -> TurnOutcome:
+    """One message; a conversation another principal started is E404, as if there were
+    none (``owner``: the principal's id, stored on a new conversation)."""
     started = time.perf_counter()
     check_text(text, services.settings.max_text_chars)  # E302 empty, E301 too long
     model = services.nlu.get()  # E200 / E707 before anything is written
@@ -55,7 +59,9 @@ async def handle_message(
     context.conversation_id.set(cid)
     async with services.storage.conversation_lock(cid):
         conv = await services.storage.get_or_create_conversation(
-            cid, channel=channel, sender=sender[:128])
+            cid, channel=channel, sender=sender[:128], owner=owner)
+        if not may_continue(owner, conv.owner):
+            raise hidden(cid)
         whole = await services.run_blocking(model.parse, text)
         clauses = split(text, whole.entities)
         parses = ([whole] if len(clauses) == 1
