@@ -109,8 +109,12 @@ class Settings(BaseSettings):
     simulate: bool = Field(True, description="run the device simulator in-process and point "
                                              "the registry at it")
     simulator_base_port: int = Field(0, ge=0, le=65535, description="0 = ephemeral ports")
-    device_timeout_s: float = Field(2.0, gt=0, le=60)
+    device_timeout_s: float = Field(2.0, gt=0, le=60, description="per HTTP attempt")
     device_attempts: int = Field(3, ge=1, le=10)
+    device_deadline_s: float = Field(3.0, gt=0, le=120, description="per device call: every "
+                                     "attempt, backoff and wait for a turn together")
+    device_concurrency: int = Field(2, ge=1, le=64, description="requests in flight to one "
+                                                                "device")
 
     # -- work -----------------------------------------------------------------------------
     worker_threads: int = Field(2, ge=1, le=32, description="thread pool for ONNX inference")

@@ -65,7 +65,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         registry = load_registry(settings.devices_file)  # E510 lists every problem
         storage = await Storage.open(settings.resolved_database_url,
                                      schema=settings.database_schema, upgrade=True,
-                                     cache_conversations=settings.conversation_cache)
+                                     cache_conversations=settings.conversation_cache,
+                                     timeout_s=settings.database_timeout_s)
         stack.push_async_callback(storage.close)
         simulator = None
         tokens: dict[str, str] | None = None
@@ -77,7 +78,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             registry, tokens = simulator.registry, simulator.tokens
         await storage.upsert_devices([_device_row(d) for d in registry], prune=True)
         client = DeviceClient(ClientSettings(timeout_s=settings.device_timeout_s,
-                                             attempts=settings.device_attempts), tokens=tokens)
+                                             attempts=settings.device_attempts,
+                                             deadline_s=settings.device_deadline_s,
+                                             per_device_concurrency=settings.device_concurrency),
+                              tokens=tokens)
         await stack.enter_async_context(client)
 
         nlu = Background("NLU model", lambda: _load_model(settings), pool)

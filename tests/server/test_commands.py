@@ -80,7 +80,7 @@ async def test_devices_list_every_device_with_live_state(
         expect(hallway["state"], {"on": True}, "hallway light state")
         reads = [c for c in await srv.services.storage.list_device_calls(limit=1000)
                  if c.action == "get_state"]
-        expect(sorted(c.device_id for c in reads), sorted(ids), "every read is audited")
+        expect(reads, [], "reads of state are not audited actions (issue 15)")
         one = await (await srv.client.get("/api/v1/devices/hallway_light")).json()
         expect(one, hallway, "GET /api/v1/devices/hallway_light")
 
