@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import EmptyTextError, InvalidTextError, TextTooLongError
 from assistant.server.errors import (
+    BadHttpRequestError,
     BodyTimeoutError,
     InvalidJsonError,
     RequestValidationError,
@@ -39,7 +40,7 @@ class _NonFinite(ValueError):
 
 
 async def read_model(request: web.Request, model: type[M]) -> M:
-    """The body as ``model``: E715 (too slow), E300 (not UTF-8), E702 (not JSON), E719
+    """The body as ``model``: E715 (too slow), E718 (broken framing), E300 (not UTF-8), E702 (not JSON), E719
     (unsafe values, each field listed), E703 (fields, all listed).
 
     A body over the size limit raises aiohttp's 413, which the error middleware codes E706.
@@ -52,6 +53,11 @@ async def read_model(request: web.Request, model: type[M]) -> M:
         raise BodyTimeoutError(
             f"the request body did not arrive in full within {timeout:g} s",
             hint="send the whole body at once, with a Content-Length that matches it",
+            headers={"Connection": "close"}) from None
+    except web.RequestPayloadError:  # broken chunked framing or compression
+        raise BadHttpRequestError(
+            "the request body is malformed (its chunked encoding or compression)",
+            hint="send the JSON body plainly, with a Content-Length that matches it",
             headers={"Connection": "close"}) from None
     data = parse_json(raw)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ MAX_URL_BYTES = 4096  # the request line; the routes' URLs are under 200 bytes
 MAX_FIELD_BYTES = 8190  # one header (name and value), aiohttp's default
 MAX_HEADERS = 64
 LINGER_S = 1.0  # after an early answer, how long unread body is drained before closing
+# NUL, and the surrogates that aiohttp decodes undecodable bytes to (surrogateescape)
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key, X-Request-ID"
@@ -153,10 +156,14 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
             f"requests from the web page origin {origin[:100]!r} are not allowed",
             hint="a web page may call the assistant only from an origin listed in "
                  "allowed_origins (ASSISTANT_ALLOWED_ORIGINS)")
-    if "\x00" in request.path or _has_surrogate(request.path):
+    if _BAD_TEXT.search(request.path):
         raise BadHttpRequestError("the path holds NUL or bytes that are not UTF-8",
                                   hint="percent-encode UTF-8 text; ids take letters, digits "
                                        "and ._:@-")
+    for name, value in request.headers.items():
+        if _BAD_TEXT.search(value):
+            raise BadHttpRequestError(f"the header {name[:60]!r} holds bytes that are not UTF-8",
+                                      hint="send header values as ASCII (or UTF-8)")
     route_error = request.match_info.http_exception
     if request.method == "OPTIONS" and origin is not None \
             and "Access-Control-Request-Method" in request.headers \
@@ -165,10 +172,6 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     if route_error is None and request.method in BODY_METHODS:
         _check_json_body(request)
     return await handler(request)
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _preflight(origin: str, methods: set[str]) -> web.Response:

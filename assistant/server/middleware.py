@@ -97,7 +97,10 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> ApiError:
                                      hint=f"use {allowed}", headers={"Allow": allowed})
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return _too_large(request.app[SETTINGS].max_body_bytes)
-    error = ApiError(exc.text or exc.reason, hint="")
+    # the status's phrase only: aiohttp's text can carry internals (parser state, paths)
+    logger.info("%s %s -> %s %s", request.method, request.path, exc.status, exc.text)
+    error = ApiError(f"{exc.status} {exc.reason}",
+                     hint="check the request against /api/openapi.json")
     error.status = exc.status
     return error
 

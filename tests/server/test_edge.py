@@ -249,7 +249,9 @@ async def _exchange(port: int, data: bytes, timeout: float = 10.0
     return int(lines[0].split()[1]), headers, json.loads(body) if body else None
 
 
-OVERSIZE: list[tuple[str, bytes, int, str]] = [
+_JSON_POST = (b"POST /api/v1/parse HTTP/1.1\r\nHost: localhost\r\n"
+              b"Content-Type: application/json\r\n")
+MALFORMED: list[tuple[str, bytes, int, str]] = [
     ("URL over the limit", b"GET /api/v1/devices/" + b"a" * MAX_URL_BYTES
      + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414, "E716"),
     ("header value over the limit", b"GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: "
@@ -262,12 +264,21 @@ OVERSIZE: list[tuple[str, bytes, int, str]] = [
     ("bad method", b"G\x01T / HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "E718"),
     ("bad Content-Length", (b"POST /api/v1/parse HTTP/1.1\r\nHost: localhost\r\n"
                             b"Content-Length: -5\r\n\r\n"), 400, "E718"),
+    ("broken chunked body",
+     _JSON_POST + b"Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n", 400, "E718"),
+    ("broken gzip body",
+     _JSON_POST + b"Content-Encoding: gzip\r\nContent-Length: 10\r\n\r\n0123456789", 400, "E718"),
+    ("key that is not UTF-8",
+     (b"GET /api/v1/devices HTTP/1.1\r\nHost: localhost\r\n"
+      b"Authorization: Bearer \xff\xfe\r\n\r\n"), 400, "E718"),
+    ("path that is not UTF-8",
+     b"GET /api/v1/conversations/%ED%A0%80 HTTP/1.1\r\nHost: localhost\r\n\r\n", 400, "E703"),
 ]
 
 
-@pytest.mark.parametrize(("case", "data", "status", "code"), OVERSIZE,
-                         ids=[c[0] for c in OVERSIZE])
-async def test_what_the_parser_refuses_gets_a_coded_json_error(
+@pytest.mark.parametrize(("case", "data", "status", "code"), MALFORMED,
+                         ids=[c[0] for c in MALFORMED])
+async def test_malformed_requests_get_a_coded_json_error(
         port: int, case: str, data: bytes, status: int, code: str) -> None:
     got, headers, body = await _exchange(port, data)
     expect((got, (body or {}).get("error", {}).get("code")), (status, code), case)
@@ -335,3 +346,21 @@ async def test_a_keep_alive_connection_serves_after_a_refused_body(port: int) ->
         writer.close()
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", raw)
     expect(statuses, [b"415", b"200"], "statuses on one connection")
+
+
+async def test_an_unexpected_error_is_logged_but_shows_no_internals(
+        srv: Running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "postgresql://admin:hunter2@db/internal at /srv/app/storage.py:42"
+
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(srv.services.storage, "get_conversation", broken)
+    with caplog.at_level("ERROR", logger="assistant.server.middleware"):
+        resp = await srv.client.get("/api/v1/conversations/any-id")
+        text = await resp.text()
+    error = json.loads(text)["error"]
+    expect((resp.status, error["code"]), (500, "E000"), "unexpected error")
+    assert "hunter2" not in text and "storage.py" not in text and "RuntimeError" not in text, text
+    assert any(secret in (r.exc_text or "") or secret in str(r.exc_info) for r in caplog.records), \
+        "the exception was not logged"
