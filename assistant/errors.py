@@ -58,6 +58,15 @@ class DataValidationError(ProblemsError):
     consequence = "nothing was trained"
 
 
+class TrainingConfigError(ProblemsError):
+    """The training config (``--config`` YAML or options) has problems; all are listed."""
+
+    code = "E103"
+    status = 422
+    subject = "the training config"
+    consequence = "nothing was trained"
+
+
 class DataNotFoundError(AssistantError):
     code = "E101"
     status = 404

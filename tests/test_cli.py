@@ -44,6 +44,8 @@ def test_unknown_config_key_is_rejected(tmp_path: Path, tiny_data_dir: Path) -> 
     cfg.write_text("encoder: tiny\nepochz: 3\n")
     proc = assistant("train", "--data", str(tiny_data_dir), "--out", str(tmp_path / "m"), "--config", str(cfg))
     assert proc.returncode == 2 and "epochz" in proc.stderr
+    assert "E103" in proc.stderr and "the training config" in proc.stderr
+    assert "training data" not in proc.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")

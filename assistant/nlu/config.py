@@ -10,7 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import DataValidationError, Problem
+from assistant.errors import Problem, TrainingConfigError
 
 
 class TinyEncoder(BaseModel):
@@ -67,16 +67,25 @@ def load_config(path: str | Path | None, **overrides: object) -> TrainingConfig:
     raw: dict[str, object] = {}
     if path is not None:
         p = Path(path)
-        loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise TrainingConfigError([Problem(f"{p}:1", "the config file does not exist",
+                                               "check the --config path")]) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            raise TrainingConfigError([Problem(f"{p}:{line}", f"not valid YAML: {exc}",
+                                               "")]) from None
         if not isinstance(loaded, dict):
-            raise DataValidationError([Problem(f"{p}:1", "config must be a mapping", "")])
+            raise TrainingConfigError([Problem(f"{p}:1", "config must be a mapping", "")])
         raw.update(loaded)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return TrainingConfig.model_validate(raw)
     except ValidationError as exc:
         where = str(path) if path is not None else "<options>"
-        raise DataValidationError(
+        raise TrainingConfigError(
             [
                 Problem(where, f"{'.'.join(map(str, e['loc']))}: {e['msg']}",
                         "see the training config table in docs/nlu.md")
