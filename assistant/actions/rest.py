@@ -148,11 +148,15 @@ class DeviceClient:
         outcomes = await asyncio.gather(*(self._command(c, requested_by, None) for c in commands))
         return ActionResult(requested_by, tuple(outcomes), _ms(started))
 
-    async def state(self, device: Device, *, requested_by: str = "system") -> ActionResult:
-        """The device's state (``result.response``); a read, so it is retried."""
+    async def state(self, device: Device, *, requested_by: str = "system",
+                    queue: bool = True) -> ActionResult:
+        """The device's state (``result.response``); a read, so it is retried.
+
+        ``queue=False``: a device that already has its limit of calls in flight is not
+        waited for (E507 at once), so a list of every device is not held up by a busy one."""
         started = time.perf_counter()
         outcome = await self._call(device, STATE_ACTION, MappingProxyType({}), "GET", STATE_PATH,
-                                   None, requested_by, True)
+                                   None, requested_by, True, queue)
         return ActionResult(requested_by, (outcome,), _ms(started))
 
     async def _command(self, cmd: Command, requested_by: str, idempotent: bool | None) -> Outcome:
@@ -172,6 +176,7 @@ class DeviceClient:
         body: dict[str, Any] | None,
         requested_by: str,
         retry: bool,
+        queue: bool = True,
     ) -> Outcome:
         started = time.perf_counter()
         deadline = asyncio.get_running_loop().time() + self._settings.deadline_s
@@ -180,7 +185,8 @@ class DeviceClient:
         async def attempt(token: str) -> tuple[int, Any]:
             at, t0 = datetime.now(UTC), time.perf_counter()
             try:
-                status, payload = await self._send(device, method, path, body, token, deadline)
+                status, payload = await self._send(device, method, path, body, token, deadline,
+                                                   queue)
             except DeviceCallError as exc:
                 log.append(Attempt(len(log) + 1, at, _ms(t0), exc.status_code, exc.code,
                                    exc.message))
@@ -223,11 +229,17 @@ class DeviceClient:
         return outcome
 
     async def _send(self, device: Device, method: str, path: str, body: dict[str, Any] | None,
-                    token: str, deadline: float) -> tuple[int, Any]:
+                    token: str, deadline: float, queue: bool = True) -> tuple[int, Any]:
         """One HTTP attempt, once the device (and the client) has a free turn; the attempt's
         timeout is cut short by the call's ``deadline`` (event-loop time)."""
         if self._session is None:
             raise RuntimeError("DeviceClient is not started: use `async with` or await start()")
+        if not queue and self._device_limit(device.id).locked():
+            raise DeviceBusyError(
+                f"{device.id} has {self._settings.per_device_concurrency} calls in flight; "
+                "not sent",
+                hint="the device is slow or overloaded; try again in a moment",
+            )
         loop = asyncio.get_running_loop()
         url = device.endpoint + path
         limit = self._settings.timeout_s

@@ -269,3 +269,20 @@ async def test_one_slow_device_does_not_slow_the_others(sim: DeviceSimulator) ->
     assert max(r.latency_ms for r in slow_results) < settings.deadline_s * 1000 + 150
     assert healthy_s < 0.6 / 4, f"healthy call took {healthy_s:.3f} s beside a 0.6 s device"
     assert client.breaker_state("ceiling_fan") == "closed"  # busy is not a device failure
+
+
+@pytest.mark.asyncio
+async def test_a_read_that_may_not_queue_reports_a_busy_device_at_once(
+        sim: DeviceSimulator) -> None:
+    settings = ClientSettings(timeout_s=2.0, attempts=1, deadline_s=2.0, per_device_concurrency=1)
+    fan = sim.registry.get("ceiling_fan")
+    await sim.set_faults("ceiling_fan", latency_ms=500)
+    async with DeviceClient(settings, tokens=sim.tokens, environ={}) as client:
+        busy = asyncio.create_task(client.command(fan, "toggle", requested_by="t"))
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        read = await client.state(fan, queue=False)
+        took = time.perf_counter() - started
+        assert (await busy).ok
+    assert _only(read) == ("E507", None) and read.outcomes[0].attempts == 1
+    assert took < 0.1, f"took {took:.3f} s"
