@@ -11,6 +11,7 @@ from assistant.errors import AssistantError
 from assistant.server.errors import NotReadyError
 from assistant.server.keys import SERVICES
 from assistant.server.services import Services
+from assistant.storage.errors import DatabaseTimeoutError
 
 DB_TIMEOUT_S = 2.0
 
@@ -53,6 +54,6 @@ async def _database(services: Services) -> dict[str, Any]:
     except AssistantError as exc:
         return {"ok": False, "error": exc.to_dict()}
     except TimeoutError:
-        return {"ok": False, "error": {"code": "E400", "message":
+        return {"ok": False, "error": {"code": DatabaseTimeoutError.code, "message":
                                        f"no answer within {DB_TIMEOUT_S:g} s"}}
     return {"ok": True, "backend": services.storage.dialect}
