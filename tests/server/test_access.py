@@ -258,3 +258,19 @@ def test_failures_block_an_address_for_a_minute() -> None:
     expect(limiter.blocked("10.0.0.2"), 0.0, "another address")
     now[0] = 60.0
     expect(limiter.blocked("10.0.0.1"), 0.0, "a minute after the first failure")
+
+
+def test_every_guarded_route_names_its_scope() -> None:
+    from assistant.server.routes import ROUTES
+
+    scopes = {(r.method, r.path): r.scope for r in ROUTES if not r.public}
+    expect(scopes, {
+        ("POST", "/api/v1/messages"): "chat",
+        ("GET", "/api/v1/conversations/{conversation_id}"): "read",
+        ("POST", "/api/v1/parse"): "chat",
+        ("POST", "/api/v1/commands"): "control",
+        ("GET", "/api/v1/devices"): "read",
+        ("GET", "/api/v1/devices/{device_id}"): "read",
+        ("POST", "/webhooks/rest/webhook"): "chat",
+        ("POST", "/model/parse"): "chat",
+    }, "route scopes (a new route without one needs admin)")
