@@ -7,6 +7,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from transitions import EventData
+
 from assistant.dialogue._run import Run
 from assistant.dialogue._schema import SlotSpec
 from assistant.dialogue._text import capital, duration, join, render
@@ -16,6 +18,11 @@ from assistant.dialogue.slots import clamp, param_value
 from assistant.dialogue.targets import is_device_value
 
 _SLOT_PARAM = re.compile(r"^\{([a-z][a-z0-9_]*)\}$")
+
+
+async def on_enter_act(event: EventData) -> None:
+    """The machine's callback on entering ``act`` (the model is the turn's ``Run``)."""
+    await perform(event.model)
 
 
 async def perform(run: Run) -> None:

@@ -105,11 +105,6 @@ class Run:
         self.turn.say(" ".join(capital(p) for p in (self.note, self.prompt()) if p))
         self.note = ""
 
-    async def perform(self, event: EventData) -> None:
-        from assistant.dialogue._act import perform  # the act module imports this one
-
-        await perform(self)
-
     def say_give_up(self, event: EventData) -> None:
         slot = self.flow.slot_of(event.transition.source)
         default = "Sorry, I still didn't get that, so I've stopped there."

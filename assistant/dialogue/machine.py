@@ -12,6 +12,7 @@ from typing import Any
 
 from transitions.extensions.asyncio import AsyncMachine
 
+from assistant.dialogue._act import on_enter_act
 from assistant.dialogue.flow import Flow
 
 
@@ -20,7 +21,7 @@ def machine_config(flow: Flow) -> dict[str, Any]:
     sources = ["start", *waiting]
     states: list[dict[str, Any]] = [{"name": "start"}]
     states += [{"name": step, "on_enter": "announce"} for step in waiting]
-    states += [{"name": "act", "on_enter": "perform"}, {"name": "done", "final": True}]
+    states += [{"name": "act", "on_enter": on_enter_act}, {"name": "done", "final": True}]
     transitions: list[dict[str, Any]] = []
     for slot in flow.spec.slots:
         if slot.type == "device":
