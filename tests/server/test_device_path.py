@@ -22,10 +22,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from assistant.actions.registry import load_registry
+from assistant.actions.result import ActionResult, Outcome
 from assistant.config import Settings
 from assistant.server import device_calls
 from assistant.storage._url import resolve_url
-from assistant.storage.errors import DatabaseUnreachableError
+from assistant.storage.errors import DatabaseUnreachableError, InvalidRecordError
 from tests.server._support import ROOT, Running, expect, expect_error, running
 
 pytestmark = pytest.mark.asyncio
@@ -63,6 +64,57 @@ async def test_no_device_is_called_when_the_intent_cannot_be_written() -> None:
     with pytest.raises(DatabaseUnreachableError):
         await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
     expect((client.calls, storage.finished), ([], []), "device calls and outcomes written")
+
+
+class _PickyStorage:
+    """Accepts the intent; refuses the first outcome (as for a device answer holding NUL),
+    then, with ``down``, every outcome (the database went away after the call)."""
+
+    def __init__(self, *, down: bool = False) -> None:
+        self.down = down
+        self.finished: list[Any] = []
+
+    async def begin_device_calls(self, calls: Any) -> list[int]:
+        return list(range(1, len(calls) + 1))
+
+    async def finish_device_calls(self, rows: Any) -> int:
+        if self.down:
+            raise DatabaseUnreachableError("cannot connect to PostgreSQL (OSError)")
+        if not self.finished and any(r["response"] == {"text": "a\x00b"} for r in rows):
+            self.finished.append(None)
+            raise InvalidRecordError("response contains a NUL character (U+0000)")
+        self.finished.append(rows)
+        return len(rows)
+
+
+class _AnsweringClient:
+    async def command_many(self, commands: Any, *, requested_by: str) -> ActionResult:
+        outcomes = tuple(Outcome(c.device.id, c.action, c.params, None, 200, {"text": "a\x00b"},
+                                 5.0, 1) for c in commands)
+        return ActionResult(requested_by, outcomes, 5.0)
+
+
+async def test_an_outcome_the_database_refuses_is_kept_without_the_answer() -> None:
+    storage = _PickyStorage()
+    services: Any = SimpleNamespace(storage=storage, client=_AnsweringClient())
+    light = load_registry(ROOT / "devices.yaml").get("hallway_light")
+    result = await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
+    assert result.ok
+    [_, rows] = storage.finished
+    expect([(r["id"], r["success"], r["response"]) for r in rows],
+           [(1, True, device_calls.UNSTORABLE)], "outcome written the second time")
+
+
+async def test_an_outcome_that_cannot_be_written_is_logged_and_the_result_kept(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The device did act: the caller hears so; the row stays pending; the log says why."""
+    services: Any = SimpleNamespace(storage=_PickyStorage(down=True), client=_AnsweringClient())
+    light = load_registry(ROOT / "devices.yaml").get("hallway_light")
+    with caplog.at_level(logging.ERROR):
+        result = await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
+    assert result.ok
+    assert any("outcome was not recorded" in r.getMessage() for r in caplog.records), \
+        [r.getMessage() for r in caplog.records]
 
 
 def _seed_failing_once(rate: float) -> int:
