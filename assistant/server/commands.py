@@ -34,7 +34,8 @@ FAILURE_STATUS: dict[str, int] = {
     cls.code: cls.status
     for cls in (device_errors.DeviceTimeoutError, device_errors.DeviceServerError,
                 device_errors.CircuitOpenError, device_errors.DeviceUnauthorizedError,
-                device_errors.DeviceRejectedError, device_errors.DeviceUnreachableError)
+                device_errors.DeviceRejectedError, device_errors.DeviceUnreachableError,
+                device_errors.DeviceBusyError)
 }
 
 
