@@ -26,6 +26,7 @@ from assistant.dialogue._text import find_phrases, render, words_outside
 from assistant.dialogue.answers import Answer, read_answer
 from assistant.dialogue.executor import DeviceQuery, Executor, TimerInfo
 from assistant.dialogue.flow import Flow
+from assistant.dialogue.grounding import Vocabulary, acts, flow_words
 from assistant.dialogue.loader import load_flows
 from assistant.dialogue.machine import build_machine
 from assistant.dialogue.slots import Filled, Invalid, read_value
@@ -62,20 +63,25 @@ class TurnResult:
 
 
 class DialogueEngine:
-    def __init__(self, flows: Sequence[Flow]) -> None:
+    def __init__(self, flows: Sequence[Flow], *, vocabulary: Vocabulary | None = None) -> None:
+        """``vocabulary``: the words each intent is used with; given, a command with a word
+        its intent never uses is not run (``grounding``); None trusts every parse."""
         self._flows = {f.name: f for f in flows}
         self._machines = {f.name: build_machine(f) for f in flows}
         self._by_intent = {i: f for f in flows for i in f.spec.intents}
         self._fallback = next(f for f in flows if f.spec.fallback)
+        self._vocabulary = vocabulary
+        self._flow_words = {f.name: flow_words(f.spec) for f in flows}
 
     @classmethod
     def load(cls, flows_dir: Path, *, intents: Collection[str], actions: Collection[str],
              entities: Collection[str] | None = None,
-             capabilities: Collection[str] | None = None) -> DialogueEngine:
+             capabilities: Collection[str] | None = None,
+             vocabulary: Vocabulary | None = None) -> DialogueEngine:
         """Compile every flow of ``flows_dir``; raises ``FlowValidationError`` listing every
         unknown intent, action, entity, capability, slot and malformed template."""
         return cls(load_flows(flows_dir, intents=intents, actions=actions, entities=entities,
-                              capabilities=capabilities))
+                              capabilities=capabilities), vocabulary=vocabulary)
 
     @property
     def flows(self) -> Mapping[str, Flow]:
@@ -193,6 +199,8 @@ class DialogueEngine:
 
     async def _start(self, turn: Turn, flow: Flow, parse: ParseResult, text: str, *,
                      preset: Mapping[str, Any] | None = None, aborted: bool = False) -> None:
+        if preset is None and self._ungrounded(flow, parse, text):
+            flow = self._fallback  # "skip this song" is not media_play: say what we can do
         flow = self._meant(flow, parse, text, preset or {})
         run = Run(flow, turn, aborted=aborted)
         run.slots.update({k: copy.deepcopy(v) for k, v in (preset or {}).items()
@@ -203,6 +211,18 @@ class DialogueEngine:
                 self._resume(turn)
             return
         await self._drive(run, "advance")
+
+    def _ungrounded(self, flow: Flow, parse: ParseResult, text: str) -> bool:
+        """A command that would move a device, with a word its intent is never used with."""
+        if self._vocabulary is None or not acts(flow):
+            return False
+        unknown = self._vocabulary.unexplained(
+            parse.intent.name, text, [(e.start, e.end) for e in parse.entities],
+            self._flow_words[flow.name])
+        if unknown:
+            log.info("not running %s: %s never goes with %s", flow.name, unknown,
+                     parse.intent.name)
+        return bool(unknown)
 
     def _meant(self, flow: Flow, parse: ParseResult, text: str,
                preset: Mapping[str, Any]) -> Flow:

@@ -4,6 +4,7 @@ read and write the stored state."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.nlu.data.types import label_parts
 
 if TYPE_CHECKING:
     from assistant.dialogue import DialogueEngine, DialogueState
+    from assistant.dialogue.grounding import Vocabulary
     from assistant.types import Entity
 
+log = logging.getLogger(__name__)
 
 def load_engine(settings: Settings) -> DialogueEngine:
     """The flows of ``settings.flows_dir``, checked against the NLU intents and the device
@@ -26,7 +30,28 @@ def load_engine(settings: Settings) -> DialogueEngine:
 
     intents, entities = nlu_labels(settings)
     return DialogueEngine.load(Path(settings.flows_dir), intents=intents, actions=tuple(ACTIONS),
-                               entities=entities or None, capabilities=CAPABILITIES)
+                               entities=entities or None, capabilities=CAPABILITIES,
+                               vocabulary=vocabulary(settings))
+
+
+def vocabulary(settings: Settings) -> Vocabulary | None:
+    """The words each intent of ``data_dir`` is used with, and the home's device names,
+    aliases and rooms: a command with any other word is not run (dialogue/grounding.py).
+    None, with a warning, when the training data cannot be read: every parse is trusted."""
+    from assistant.actions.registry import load_registry
+    from assistant.dialogue.grounding import Vocabulary
+    from assistant.nlu.data.loader import load_training_data
+
+    try:
+        data = load_training_data(settings.data_dir)
+    except AssistantError as exc:
+        log.warning("no vocabulary from %s (%s): commands are run on any parse",
+                    settings.data_dir, exc.code)
+        return None
+    registry = load_registry(settings.devices_file)
+    names = [n for d in registry for n in (d.name, *d.aliases, d.room)]
+    return Vocabulary.build(((e.intent, e.text, [(a.start, a.end) for a in e.entities])
+                             for e in data.examples), names)
 
 
 def nlu_labels(settings: Settings) -> tuple[list[str], list[str]]:
