@@ -10,9 +10,11 @@ ephemeral port, and every request goes over HTTP to POST /api/v1/messages in a f
 conversation, from the simulator's initial device states. An actuation is a command that
 reached a simulated device (the simulator's own count, not the assistant's word for it).
 
-Reported, for the `unsupported` set: the requests that moved a device (target 0), the ones
-answered with a question, and the ones refused; for the `control` set: the share that
-reached every device it names. ``--limit`` takes the first N of each category and of the
+Each unsupported request is sent twice: first thing in a fresh conversation, and after a
+`primers` command in the same conversation (its devices are then the context that "turn it
+off" would use: the way a misread request reaches the TV that just played). Reported, for
+both: the requests that moved a device (target 0), the ones answered with a question, and
+the ones refused; for the `control` set: the share that reached every device it names. ``--limit`` takes the first N of each category and of the
 controls (a quick smoke run); ``--check`` exits 1 when an unsupported request acted or a
 control failed.
 """
@@ -58,6 +60,7 @@ class Control:
 class RequestSet:
     unsupported: dict[str, tuple[str, ...]]
     control: tuple[Control, ...]
+    primers: tuple[str, ...]  # commands that give a conversation devices as its context
 
 
 @dataclass
@@ -68,6 +71,7 @@ class Outcome:
     commands: dict[str, list[str]] = field(default_factory=dict)  # device -> actions
     intents: list[str] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)
+    primer: str | None = None  # the command sent first in the same conversation
 
 
 def load_requests(path: Path, limit: int | None = None) -> RequestSet:
@@ -78,7 +82,7 @@ def load_requests(path: Path, limit: int | None = None) -> RequestSet:
                    for name, texts in data["unsupported"].items()}
     control = tuple(Control(tuple(str(t) for t in c["turns"]), tuple(c["devices"]))
                     for c in data["control"][:limit])
-    return RequestSet(unsupported, control)
+    return RequestSet(unsupported, control, tuple(str(p) for p in data["primers"]))
 
 
 def _commands(sim: DeviceSimulator, before: dict[str, Counter[str]]) -> dict[str, list[str]]:
@@ -91,23 +95,30 @@ def _commands(sim: DeviceSimulator, before: dict[str, Counter[str]]) -> dict[str
     return moved
 
 
+async def _send(session: aiohttp.ClientSession, url: str, cid: str, text: str
+                ) -> dict[str, Any]:
+    async with session.post(url + MESSAGES, json={"text": text, "conversation_id": cid}) as resp:
+        body = await resp.json()
+        if resp.status != 200:
+            raise SystemExit(f"{text!r}: POST {MESSAGES} answered {resp.status}: {body}")
+    return body
+
+
 async def _conversation(session: aiohttp.ClientSession, url: str, sim: DeviceSimulator,
-                        turns: tuple[str, ...]) -> tuple[dict[str, list[str]], list[str],
-                                                         list[str], str]:
-    """Send ``turns`` in a fresh conversation from the initial states: the commands that
-    reached devices, the intents, the replies and the conversation's state afterwards."""
+                        turns: tuple[str, ...], primer: str | None = None
+                        ) -> tuple[dict[str, list[str]], list[str], list[str], str]:
+    """Send ``turns`` in a fresh conversation from the initial states (after ``primer``, a
+    command whose devices become the conversation's context): the commands that reached
+    devices during ``turns``, the intents, the replies and the conversation's state after."""
     sim.reset_states()
-    device_ids = [d.id for d in sim.registry]
-    before = {d: sim.stats(d).actions for d in device_ids}
     cid = f"unsupported-{uuid.uuid4().hex[:12]}"
+    if primer is not None:
+        await _send(session, url, cid, primer)
+    before = {d.id: sim.stats(d.id).actions for d in sim.registry}
     intents: list[str] = []
     replies: list[str] = []
     for text in turns:
-        async with session.post(url + MESSAGES,
-                                json={"text": text, "conversation_id": cid}) as resp:
-            body = await resp.json()
-            if resp.status != 200:
-                raise SystemExit(f"{text!r}: POST {MESSAGES} answered {resp.status}: {body}")
+        body = await _send(session, url, cid, text)
         intents += [p["intent"]["name"] for p in body["nlu"]]
         replies += body["replies"]
     async with session.get(f"{url}/api/v1/conversations/{cid}") as resp:
@@ -138,14 +149,17 @@ async def run(model: Path, requests: RequestSet) -> dict[str, Any]:
                 raise SystemExit("the app runs without the simulator")
             started = time.perf_counter()
             async with aiohttp.ClientSession() as session:
-                unsupported = []
-                for category, texts in requests.unsupported.items():
-                    for text in texts:
+                fresh: list[Outcome] = []
+                after: list[Outcome] = []
+                for i, (category, text) in enumerate(
+                        (c, t) for c, texts in requests.unsupported.items() for t in texts):
+                    for primer, out in ((None, fresh),
+                                        (requests.primers[i % len(requests.primers)], after)):
                         moved, intents, replies, state = await _conversation(
-                            session, url, sim, (text,))
+                            session, url, sim, (text,), primer)
                         kind = "acted" if moved else ("refused" if state == "idle" else "asked")
-                        unsupported.append(Outcome(text, category, kind, moved, intents,
-                                                   replies))
+                        out.append(Outcome(text, category, kind, moved, intents, replies,
+                                           primer))
                 control = []
                 for item in requests.control:
                     moved, intents, replies, _ = await _conversation(session, url, sim,
@@ -156,34 +170,34 @@ async def run(model: Path, requests: RequestSet) -> dict[str, Any]:
             elapsed = time.perf_counter() - started
         finally:
             await runner.cleanup()
-    return report(model, unsupported, control, elapsed)
+    return {"model": str(model), "unsupported": summary(fresh),
+            "unsupported_after_context": summary(after), "control": control_summary(control),
+            "elapsed_s": round(elapsed, 1)}
 
 
-def report(model: Path, unsupported: list[Outcome], control: list[Outcome],
-           elapsed: float) -> dict[str, Any]:
-    kinds = Counter(o.kind for o in unsupported)
-    by_category: dict[str, dict[str, int]] = {}
-    for o in unsupported:
-        by_category.setdefault(o.category, Counter())[o.kind] += 1  # type: ignore[index]
+def summary(outcomes: list[Outcome]) -> dict[str, Any]:
+    kinds = Counter(o.kind for o in outcomes)
+    by_category: dict[str, Counter[str]] = {}
+    for o in outcomes:
+        by_category.setdefault(o.category, Counter())[o.kind] += 1
+    return {
+        "requests": len(outcomes),
+        "actuations": kinds.get("acted", 0),
+        "asked": kinds.get("asked", 0),
+        "refused": kinds.get("refused", 0),
+        "by_category": {k: dict(v) for k, v in by_category.items()},
+        "acted": [asdict(o) for o in outcomes if o.kind == "acted"],
+        "questions": [asdict(o) for o in outcomes if o.kind == "asked"],
+    }
+
+
+def control_summary(control: list[Outcome]) -> dict[str, Any]:
     ok = sum(o.kind == "ok" for o in control)
     return {
-        "model": str(model),
-        "unsupported": {
-            "requests": len(unsupported),
-            "actuations": kinds.get("acted", 0),
-            "asked": kinds.get("asked", 0),
-            "refused": kinds.get("refused", 0),
-            "by_category": {k: dict(v) for k, v in by_category.items()},
-            "acted": [asdict(o) for o in unsupported if o.kind == "acted"],
-            "questions": [asdict(o) for o in unsupported if o.kind == "asked"],
-        },
-        "control": {
-            "requests": len(control),
-            "ok": ok,
-            "success_rate": round(ok / len(control), 4) if control else None,
-            "failed": [asdict(o) for o in control if o.kind != "ok"],
-        },
-        "elapsed_s": round(elapsed, 1),
+        "requests": len(control),
+        "ok": ok,
+        "success_rate": round(ok / len(control), 4) if control else None,
+        "failed": [asdict(o) for o in control if o.kind != "ok"],
     }
 
 
@@ -203,16 +217,18 @@ def main() -> None:
     result = asyncio.run(run(args.model, load_requests(args.requests, args.limit)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    u, c = result["unsupported"], result["control"]
-    print(f"{result['model']}: unsupported {u['requests']}: {u['actuations']} moved a device, "
-          f"{u['asked']} asked, {u['refused']} refused; control {c['ok']}/{c['requests']} "
-          f"acted ({result['elapsed_s']} s)")
-    for o in u["acted"]:
-        print(f"  acted: {o['text']!r} -> {o['intents']} {o['commands']} {o['replies']}")
+    u, a, c = (result["unsupported"], result["unsupported_after_context"], result["control"])
+    print(f"{result['model']}: unsupported {u['requests']}: {u['actuations']} moved a device "
+          f"({a['actuations']} after a command), {u['asked']} asked ({a['asked']}), "
+          f"{u['refused']} refused ({a['refused']}); control {c['ok']}/{c['requests']} acted "
+          f"({result['elapsed_s']} s)")
+    for o in u["acted"] + a["acted"]:
+        print(f"  acted: {o['text']!r} (after {o['primer']!r}) -> {o['intents']} "
+              f"{o['commands']} {o['replies']}")
     for o in c["failed"]:
         print(f"  control failed: {o['text']!r} -> {o['intents']} {o['commands']} "
               f"{o['replies']}")
-    if args.check and (u["actuations"] or c["failed"]):
+    if args.check and (u["actuations"] or a["actuations"] or c["failed"]):
         raise SystemExit(1)
 
 
