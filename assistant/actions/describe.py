@@ -45,6 +45,8 @@ _FAILED: dict[str, str] = {
     "E503": "{names} failed several times in a row, so I'm not trying again for a moment.",
     "E504": "I'm not allowed to control {names}; its access token is wrong or missing.",
     "E506": "I can't reach {names}.",
+    "E507": "I didn't send that to {names}: it is busy with other requests; try again in a "
+            "moment.",
 }
 
 

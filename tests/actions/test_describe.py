@@ -58,3 +58,9 @@ def test_state_sentences(registry: Registry) -> None:
         "The kitchen light is on at 40% brightness. The front door lock is unlocked. "
         "The living room blinds are 30% open. The garden sensor is at 18.5°C and 55% humidity."
     )
+
+
+def test_a_busy_device_is_described(registry: Registry) -> None:
+    text = describe(ActionResult("u", (_failed("ceiling_fan", "E507"),), 1), registry)
+    assert text == ("I didn't send that to the ceiling fan: it is busy with other requests; "
+                    "try again in a moment."), text

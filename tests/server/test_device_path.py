@@ -277,3 +277,4 @@ async def test_one_slow_device_does_not_slow_the_others(
     expect((devices["ceiling_fan"]["reachable"], devices["ceiling_fan"]["error"]["code"],
             devices["kitchen_light"]["reachable"]), (False, "E507", True), "the list")
     assert max(t for _, t in results) < 3.0 + 0.7, results
+    assert {status for status, _ in results} <= {200, 503, 504}, results  # 503: E507 busy
