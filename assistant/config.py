@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("nlu_data"), description="NLU training data (for `run`)")
     flows_dir: Path = Path("flows")
     devices_file: Path = Path("devices.yaml")
+    scenes_file: Path = Field(Path("scenes.yaml"), description="scenes (name -> device "
+                                                               "actions), checked at start")
 
     # -- devices --------------------------------------------------------------------------
     simulate: bool = Field(True, description="run the device simulator in-process and point "

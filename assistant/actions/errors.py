@@ -2,7 +2,8 @@
 
 E501-E507 describe one failed device call. The client raises them internally and turns them
 into ``Failure`` values, so a caller of ``DeviceClient.command`` never sees them raised.
-The registry errors (E510-E512) are raised: a broken ``devices.yaml`` stops start-up.
+The registry errors (E510-E512) and E513 (``scenes.yaml``) are raised: a broken data file
+stops start-up.
 """
 
 from __future__ import annotations
@@ -106,6 +107,15 @@ class RegistryNotFoundError(AssistantError):
 class UnknownDeviceError(AssistantError):
     code = "E512"
     status = 404
+
+
+class ScenesValidationError(ProblemsError):
+    """``scenes.yaml`` has problems (or is missing); ``problems`` lists every one, file:line."""
+
+    code = "E513"
+    status = 422
+    subject = "the scenes file"
+    consequence = "no scene was loaded"
 
 
 class SimulatorPortError(AssistantError):

@@ -17,7 +17,7 @@ from assistant.actions.describe import describe
 from assistant.actions.device import Device
 from assistant.actions.resolve import Resolution
 from assistant.dialogue import ActionOutcome, DeviceQuery, Resolved, TimerInfo
-from assistant.server import device_calls, scenes
+from assistant.server import device_calls
 from assistant.storage import TimerRecord, TimerState
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class ServerExecutor:
         return state if isinstance(state, dict) else None
 
     async def activate_scene(self, name: str, room: str | None) -> ActionOutcome:
+        scenes = self._services.scenes
         scene = scenes.find(name)
         if scene is None:
             known = ", ".join(scenes.names())
@@ -103,23 +104,20 @@ class ServerExecutor:
         success: list[str] = []
         failed: list[str] = []
         sentences: list[str] = []
-        room = room or (scene.room if scene.room in self._services.registry.rooms else None)
-        for step in scene.steps:
-            targets = [d for d in self._services.registry
-                       if step.matches(d) and (room is None or d.room.lower() == room.lower())]
-            if not targets:
-                continue
-            outcome = await self.act(step.action, [d.id for d in targets], step.params)
+        plan = scene.plan(self._services.registry, room)
+        for part in plan.steps:
+            outcome = await self.act(part.step.action, [d.id for d in part.devices],
+                                     part.step.params)
             success += outcome.success
             failed += outcome.failed
             sentences.append(outcome.text)
         if not sentences:
-            where = f" in the {room}" if room else ""
+            where = f" in the {plan.room}" if plan.room else ""
             return ActionOutcome(text=f"There is nothing{where} for the {name} scene to change.")
         return ActionOutcome(success=tuple(dict.fromkeys(success)),
                              failed=tuple(dict.fromkeys(failed)),
                              text=f"{scene.name.capitalize()} scene: " + " ".join(sentences),
-                             data={"scene": scene.name, "room": room})
+                             data={"scene": scene.name, "room": plan.room})
 
     # -- timers ---------------------------------------------------------------------------
 

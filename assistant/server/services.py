@@ -1,9 +1,10 @@
 """Everything a turn needs, opened once and closed once: ``open_services(settings)``.
 
 The app opens it in a ``cleanup_ctx``; ``assistant shell`` opens it directly. Order: the
-thread pool, storage (migrated), the registry and the simulator (when ``simulate``), the
-device client; then the NLU model, the device resolver (spaCy) and the dialogue engine are
-built in the pool while the server already answers (``/ready`` says when they are there).
+thread pool, the registry and the scenes (checked), storage (migrated), the simulator (when
+``simulate``), the device client; then the NLU model, the device resolver (spaCy) and the
+dialogue engine are built in the pool while the server already answers (``/ready`` says when
+they are there).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.actions.device import Registry
     from assistant.actions.resolve import DeviceResolver
     from assistant.actions.rest import DeviceClient
+    from assistant.actions.scenes import Scenes
     from assistant.actions.simulator import DeviceSimulator
     from assistant.nlu.runtime import NLUModel
     from assistant.storage import Storage
@@ -42,6 +44,7 @@ class Services:
     nlu: Background[NLUModel]
     resolver: Background[DeviceResolver]
     dialogue: Background[Any]  # assistant.dialogue.DialogueEngine
+    scenes: Scenes
     timer_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     simulator_running: bool = False
 
@@ -57,12 +60,14 @@ class Services:
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     from assistant.actions.registry import load_registry
     from assistant.actions.rest import ClientSettings, DeviceClient
+    from assistant.actions.scenes import load_scenes
     from assistant.storage import Storage
 
     async with AsyncExitStack() as stack:
         pool = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="assistant")
         stack.callback(pool.shutdown, wait=False, cancel_futures=True)
         registry = load_registry(settings.devices_file)  # E510 lists every problem
+        scenes = load_scenes(settings.scenes_file)  # E513 lists every problem
         storage = await Storage.open(settings.resolved_database_url,
                                      schema=settings.database_schema, upgrade=True,
                                      cache_conversations=settings.conversation_cache,
@@ -88,7 +93,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         resolver = Background("device resolver", lambda: _build_resolver(registry), pool)
         dialogue = Background("dialogue engine", lambda: _load_dialogue(settings), pool)
         services = Services(settings, pool, storage, registry, client, simulator, nlu, resolver,
-                            dialogue)
+                            dialogue, scenes)
         for part in services.components():
             part.start()
             stack.push_async_callback(part.close)
