@@ -175,6 +175,20 @@ async def test_a_frozen_database_answers_503_fast_and_the_device_is_not_called(
         expect(resp.status, 200, "after the database is back")
 
 
+async def test_a_message_during_a_database_outage_moves_no_device(
+        make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(database_timeout_s=0.5)
+    async with running(settings) as srv:
+        out = await srv.say("hello")  # the conversation exists and is cached
+        srv.simulator.reset_stats()
+        async with _database_locked(settings):
+            resp = await srv.client.post("/api/v1/messages", json={
+                "text": "turn on the hallway light", "conversation_id": out["conversation_id"]})
+            await expect_error(resp, 503, "E408")
+        expect(srv.simulator.stats("hallway_light").commands, 0, "commands the device got")
+        expect(await srv.services.storage.list_device_calls(), [], "audit rows")
+
+
 async def test_each_call_is_a_row_written_before_the_call_with_every_attempt(
         make_settings: Callable[..., Settings]) -> None:
     async with running(make_settings()) as srv:
