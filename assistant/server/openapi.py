@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from assistant.server.routes import GUARDED_ERRORS, Route
-from assistant.server.schemas import ErrorResponse
+from assistant.server.schemas import CONVERSATION_ID, ErrorResponse
 
 _REASONS = {400: "Invalid body, fields or values, or a malformed request",
             401: "Missing or wrong API key", 403: "Host or Origin not allowed (E713, E714)",
@@ -23,6 +23,9 @@ BODY_ERRORS = (400, 408, 413, 415)  # any route with a JSON body
 # the request fields that hold what the user said: at least 1, at most max_text_chars
 TEXT_FIELDS = {("MessageRequest", "text"), ("ParseRequest", "text"),
                ("RasaParseRequest", "text"), ("RasaWebhookRequest", "message")}
+# path parameters with a format (others are any string: an unknown one answers 404)
+PATH_PARAMS: dict[str, dict[str, str]] = {
+    "conversation_id": {"type": "string", "pattern": CONVERSATION_ID}}
 _REF = "#/components/schemas/"
 
 
@@ -36,7 +39,8 @@ def document(routes: tuple[Route, ...], *, version: str = "0.1.0", api_keys: boo
     for route in routes:
         op: dict[str, Any] = {"operationId": route.operation_id, "summary": route.summary,
                               "tags": [route.tag]}
-        params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        params = [{"name": name, "in": "path", "required": True,
+                   "schema": dict(PATH_PARAMS.get(name, {"type": "string"}))}
                   for name in _path_params(route.path)]
         if params:
             op["parameters"] = params

@@ -85,6 +85,8 @@ async def test_a_loopback_instance_without_keys_declares_no_auth(
         if "requestBody" in op:
             for status in ("408", "413", "415"):
                 assert status in op["responses"], f"{name}: {status} not documented"
+    param = doc["paths"]["/api/v1/conversations/{conversation_id}"]["get"]["parameters"][0]
+    assert param["schema"].get("pattern"), f"conversation_id without its pattern: {param}"
     schemas = doc["components"]["schemas"]
     for model, field in (("MessageRequest", "text"), ("ParseRequest", "text"),
                          ("RasaParseRequest", "text"), ("RasaWebhookRequest", "message")):
