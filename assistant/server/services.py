@@ -73,6 +73,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                                      cache_conversations=settings.conversation_cache,
                                      timeout_s=settings.database_timeout_s)
         stack.push_async_callback(storage.close)
+        await _warn_pending_calls(storage)
         simulator = None
         tokens: dict[str, str] | None = None
         if settings.simulate:
@@ -102,6 +103,16 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             yield services
         finally:
             services.simulator_running = False
+
+
+async def _warn_pending_calls(storage: Storage) -> None:
+    """Device calls whose intent was recorded but not their outcome (a crash or a database
+    outage between the two): the device may have acted. Said once at start-up."""
+    pending = await storage.list_device_calls(status="pending", limit=1000)
+    if pending:
+        logger.warning("%s device call(s) have no recorded outcome (status pending; the device "
+                       "may have acted), the newest at %s", len(pending),
+                       pending[0].started_at.isoformat())
 
 
 def _load_model(settings: Settings) -> NLUModel:
