@@ -335,7 +335,8 @@ def _step_problems(step: dict[str, Any], loc: tuple[Any, ...], label: str, root:
             offered = actions_for(dtype, TYPE_CAPABILITIES[dtype])
             if action not in offered:
                 yield Problem(where("action"), f"{label}: no {dtype} accepts {action!r}",
-                              f"a {dtype} accepts: {', '.join(offered) or 'no action'}")
+                              f"a {dtype} accepts: {', '.join(offered)}" if offered
+                              else f"a {dtype} only reports; it accepts no action")
 
 
 def _suggest(value: str, choices: tuple[str, ...]) -> str:
