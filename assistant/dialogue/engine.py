@@ -26,7 +26,7 @@ from assistant.dialogue._text import find_phrases, render, words_outside
 from assistant.dialogue.answers import Answer, read_answer
 from assistant.dialogue.executor import DeviceQuery, Executor, TimerInfo
 from assistant.dialogue.flow import Flow
-from assistant.dialogue.grounding import Vocabulary, acts, flow_words
+from assistant.dialogue.grounding import Vocabulary, acts, flow_entities, flow_words
 from assistant.dialogue.loader import load_flows
 from assistant.dialogue.machine import build_machine
 from assistant.dialogue.slots import Filled, Invalid, read_value
@@ -71,7 +71,7 @@ class DialogueEngine:
         self._by_intent = {i: f for f in flows for i in f.spec.intents}
         self._fallback = next(f for f in flows if f.spec.fallback)
         self._vocabulary = vocabulary
-        self._flow_words = {f.name: flow_words(f.spec) for f in flows}
+        self._flow_words = {f.name: (flow_words(f.spec), flow_entities(f.spec)) for f in flows}
 
     @classmethod
     def load(cls, flows_dir: Path, *, intents: Collection[str], actions: Collection[str],
@@ -213,12 +213,14 @@ class DialogueEngine:
         await self._drive(run, "advance")
 
     def _ungrounded(self, flow: Flow, parse: ParseResult, text: str) -> bool:
-        """A command that would move a device, with a word its intent is never used with."""
+        """A command that would move a device, with a word its intent is never used with,
+        or an entity none of the flow's slots reads ("turn off the lights in an hour")."""
         if self._vocabulary is None or not acts(flow):
             return False
-        unknown = self._vocabulary.unexplained(
-            parse.intent.name, text, [(e.start, e.end) for e in parse.entities],
-            self._flow_words[flow.name])
+        words, entities = self._flow_words[flow.name]
+        unknown = self._vocabulary.unexplained(  # "play [jazz](media)": no slot reads media
+            parse.intent.name, text,
+            [(e.start, e.end) for e in parse.entities if e.entity in entities], words)
         if unknown:
             log.info("not running %s: %s never goes with %s", flow.name, unknown,
                      parse.intent.name)

@@ -3,9 +3,10 @@
 A classifier always picks its nearest intent: "skip this song" comes out as ``media_play``,
 "hoover the lounge" as ``set_volume``, "start the vacuum" as ``media_play``. Acting on such
 a guess moves a device the user never asked about (the TV plays, the only player pauses).
-A device command therefore runs only when every word outside the parse's entities is one its
-intent is used with (in the training data, or in the flow's own words such as "louder"), a
-word of the home (device names, aliases, rooms), or a function word. A word one edit away
+A device command therefore runs only when every word outside the parse's entities (those its
+flow's slots read; the words of any other entity count) is one its intent is used with (in
+the training data, or the flow's own words such as "louder"), a word of the home (device
+names, aliases, rooms), or a function word. A word one edit away
 (a typo, a swap of two letters) counts as the word. Anything else ("skip", "vacuum", "milk")
 is something the assistant did not understand, and it says it can't do that.
 """
@@ -108,3 +109,10 @@ def flow_words(spec: FlowSpec) -> frozenset[str]:
         if slot.relative is not None:
             phrases += [*slot.relative.up, *slot.relative.down]
     return frozenset(w for p in phrases for w in normalise(str(p)).split())
+
+
+def flow_entities(spec: FlowSpec) -> frozenset[str]:
+    """The entities a flow's slots read; another entity is a part of the request the flow
+    would drop ("play [jazz](media)" plays whatever was playing; "turn off the lights in
+    [an hour](duration)" would turn them off now)."""
+    return frozenset(e for slot in spec.slots for e in slot.entities)

@@ -43,6 +43,8 @@ async def turns(engine: DialogueEngine, home: FakeExecutor,
     ("next track please", "media_pause"), ("hoover the lounge", "set_volume"),
     ("turn on the christmas tree", "turn_on"), ("add milk to the list", "turn_on"),
     ("switch the [tv](device) to channel four", "turn_on"),
+    ("play [nina simone](media)", "media_play"),  # no slot reads media: it can't choose
+    ("turn off the [tv](device) in [an hour](duration)", "turn_off"),  # not now
 ])
 @pytest.mark.asyncio
 async def test_a_word_the_intent_never_goes_with_moves_nothing(
@@ -62,6 +64,7 @@ async def test_a_word_the_intent_never_goes_with_moves_nothing(
     ("resume the [tv](device) please", "media_play", "play"),
     ("strat the movie", "media_play", "play"),  # a typo of a word it goes with
     ("mute it", "set_volume", "set_volume"),  # a flow's own word ("mute": 0)
+    ("pause the [radio](media)", "media_pause", "pause"),  # its `playing` slot reads media
 ])
 @pytest.mark.asyncio
 async def test_words_the_intent_goes_with_still_act(engine: DialogueEngine, marked: str,
