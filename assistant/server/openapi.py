@@ -81,7 +81,7 @@ def document(routes: tuple[Route, ...], *, version: str = "0.1.0", api_keys: boo
     }
 
 
-_SECURITY = ({"bearer": []}, {"apiKey": []})
+_SECURITY: tuple[dict[str, list[str]], ...] = ({"bearer": []}, {"apiKey": []})
 
 
 def _limit_texts(schemas: dict[str, Any], max_text_chars: int) -> None:

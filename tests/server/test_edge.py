@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 
 from assistant.actions.simulator import DeviceSimulator
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from assistant.server.edge import MAX_FIELD_BYTES, MAX_URL_BYTES, SERVER_NAME, EdgePolicy
 from assistant.server.runner import serve
 from tests.server._support import Running, expect, expect_error, running, settings_for
@@ -153,7 +153,7 @@ async def test_a_loopback_origin_gets_a_preflight_and_cors_headers(srv: Running,
 
 
 def _policy(**overrides: Any) -> EdgePolicy:
-    return EdgePolicy.from_settings(Settings(**overrides))
+    return EdgePolicy.from_settings(load_settings(None, **overrides))
 
 
 async def test_policy_settings_extend_the_allowlists() -> None:
@@ -177,7 +177,7 @@ async def test_policy_the_bound_host_and_a_wildcard_bind() -> None:
 async def test_policy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_ALLOWED_HOSTS", "a.lan, b.lan")
     monkeypatch.setenv("ASSISTANT_ALLOWED_ORIGINS", "https://ui.lan")
-    settings = Settings()
+    settings = load_settings(None)
     expect(settings.allowed_hosts, ["a.lan", "b.lan"], "allowed_hosts from the environment")
     expect(settings.allowed_origins, ["https://ui.lan"], "allowed_origins")
 
@@ -212,7 +212,8 @@ async def served(settings: Settings) -> AsyncIterator[int]:
     task = asyncio.create_task(serve(settings, stop=stop,
                                      on_ready=lambda url, _s: ready.set_result(url)))
     try:
-        done, _ = await asyncio.wait({task, ready}, timeout=60,
+        waiting: set[asyncio.Future[Any]] = {task, ready}
+        done, _ = await asyncio.wait(waiting, timeout=60,
                                      return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()
