@@ -83,7 +83,7 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     except _NonFinite as exc:
         raise _unsafe([("<body>", f"{exc.token} is not a number JSON allows")]) from None
     except RecursionError:
-        raise _unsafe([("<body>", f"nested deeper than {MAX_DEPTH} levels")]) from None
+        raise _unsafe([(_deep_field(text), f"nested deeper than {MAX_DEPTH} levels")]) from None
     except ValueError as exc:
         raise InvalidJsonError(f"the request body is not valid JSON: {exc}",
                                hint="send a JSON object, e.g. {\"text\": \"turn on the light\"}"
@@ -118,6 +118,40 @@ def unsafe_values(data: Any, limit: int = 20) -> list[tuple[str, str]]:
                     _check_text(key, where, problems, what="key")
                 stack.append((item, where, depth + 1))
     return problems
+
+
+def _deep_field(text: str) -> str:
+    """The field where ``text`` nests deeper than ``MAX_DEPTH``, found by a scan that needs
+    no recursion (for JSON too deep for ``json.loads``)."""
+    frames: list[list[Any]] = []  # per open container: [is_object, key or index, key next]
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if char == '"':
+            j = i + 1
+            while j < end and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            if frames and frames[-1][0] and frames[-1][2]:
+                try:
+                    frames[-1][1] = _shown(json.loads(text[i:j + 1]))
+                except ValueError:
+                    frames[-1][1] = "?"
+                frames[-1][2] = False
+            i = j + 1
+            continue
+        if char in "{[":
+            if len(frames) >= MAX_DEPTH:
+                return ".".join(str(frame[1]) for frame in frames)
+            frames.append([char == "{", "" if char == "{" else 0, char == "{"])
+        elif char in "}]" and frames:
+            frames.pop()
+        elif char == "," and frames:
+            if frames[-1][0]:
+                frames[-1][2] = True
+            else:
+                frames[-1][1] += 1
+        i += 1
+    return "<body>"
 
 
 def _check_text(text: str, where: str, problems: list[tuple[str, str]],
