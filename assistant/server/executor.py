@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from assistant.server.services import Services
 
 _WORD = re.compile(r"[a-z0-9]+")
+# words of an answer to "Which one?" that name nothing ("the one in the kitchen, please")
+_ANSWER_FILLERS = frozenset({"the", "a", "an", "one", "ones", "please", "that", "this", "in",
+                             "on", "at", "of", "my", "it", "its", "s", "i", "mean", "meant",
+                             "no", "yes", "ok", "okay", "and", "both", "all", "there"})
 UNNAMED_TIMER = "timer"  # storage needs a name; the dialogue's None
 
 
@@ -176,17 +180,15 @@ def _narrow(found: Resolution, within: Sequence[Device]) -> Resolved:
 
 
 def _by_words(text: str, pool: Sequence[Device], capability: str | None) -> Resolved:
-    """Devices whose name, alias or room shares the most words with ``text``."""
-    said = set(_WORD.findall(text.lower())) - {"the", "a", "one", "please", "that", "this"}
-    scored: list[tuple[int, Device]] = []
-    for device in pool:
-        words: set[str] = set()
-        for phrase in (device.name, *device.aliases, device.room):
-            words |= set(_WORD.findall(phrase.lower()))
-        score = len(said & words)
-        if score:
-            scored.append((score, device))
-    if not scored:
+    """Devices whose name, alias or room shares the most words with ``text``, when every
+    word of ``text`` is one of theirs ("the kitchen one"; not "the song in the kitchen")."""
+    names = {device: {w for phrase in (device.name, *device.aliases, device.room)
+                      for w in _WORD.findall(phrase.lower())} for device in pool}
+    known = set().union(*names.values())
+    said = {w[:-1] if w not in known and w.endswith("s") else w  # "the kitchen lights"
+            for w in _WORD.findall(text.lower())} - _ANSWER_FILLERS
+    scored = [(len(said & words), device) for device, words in names.items() if said & words]
+    if not scored or said - known:
         return Resolved(reason="I couldn't tell which device you mean.")
     best = max(s for s, _ in scored)
     top = [d for s, d in scored if s == best]

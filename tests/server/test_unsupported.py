@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.actions.registry import load_registry
 from assistant.config import Settings
+from assistant.server.executor import _by_words
 from tests.server._support import ROOT, running
 
 BENCH = ROOT / "bench" / "unsupported_requests.py"
@@ -61,3 +63,17 @@ def test_the_bench_runs_on_the_tiny_model(bundled_model: Path, tmp_path: Path) -
         assert len(got["acted"]) == got["actuations"], got["acted"]
     assert report["control"]["requests"] == 1, report["control"]
     assert "moved a device" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("answer, ids", [
+    ("the tv", ["living_room_tv"]), ("the kitchen lights", ["kitchen_light"]),
+    ("no, the one in the hallway", ["hallway_light", "hallway_thermostat"]),
+    ("the song in the kitchen", []), ("skip this one", []), ("the big one", []),
+])
+def test_an_answer_by_words_names_devices_only_with_their_words(answer: str,
+                                                                ids: list[str]) -> None:
+    """The answer to "What should I turn on?" picks devices only when every word of it is
+    one of theirs ("the song in the kitchen" is not the kitchen light)."""
+    registry = load_registry(ROOT / "devices.yaml")
+    got = _by_words(answer, list(registry), "on_off")
+    assert list(got.ids) == ids, f"{answer!r}: expected {ids}, got {got}"
