@@ -111,7 +111,7 @@ def unsafe_values(data: Any, limit: int = 20) -> list[tuple[str, str]]:
                 problems.append((path or "<body>", f"nested deeper than {MAX_DEPTH} levels"))
                 continue
             items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
+            for key, item in reversed(list(items)):  # popped in document order
                 name = _shown(key) if isinstance(key, str) else str(key)
                 where = f"{path}.{name}" if path else name
                 if isinstance(key, str):
@@ -156,6 +156,8 @@ def _deep_field(text: str) -> str:
 
 def _check_text(text: str, where: str, problems: list[tuple[str, str]],
                 what: str = "string") -> None:
+    if "\x00" not in text and (text.isascii() or _encodes(text)):
+        return  # the common case, in C: no regex over every character
     found = UNSAFE_CHARS.search(text)
     if found is None:
         return
@@ -164,8 +166,18 @@ def _check_text(text: str, where: str, problems: list[tuple[str, str]],
     problems.append((where, f"the {what} holds {kind} at index {found.start()}"))
 
 
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _shown(key: str) -> str:
     """``key`` with NUL and surrogates written as escapes (so the error body can show it)."""
+    if "\x00" not in key and key.isascii():
+        return key
     return UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
 
 
