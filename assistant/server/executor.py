@@ -18,6 +18,7 @@ from assistant.actions.device import Device
 from assistant.actions.resolve import Resolution
 from assistant.dialogue import ActionOutcome, DeviceQuery, Resolved, TimerInfo
 from assistant.server import device_calls
+from assistant.server.events import Draft, EventType, command_drafts, device_states
 from assistant.storage import TimerRecord, TimerState
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class ServerExecutor:
         self._conversation_id = conversation_id
         self._requested_by = requested_by
         self.calls: list[dict[str, Any]] = []  # every device result of this turn, for the turn row
+        self.events: list[Draft] = []  # what this turn did, published once the turn is stored
 
     # -- devices --------------------------------------------------------------------------
 
@@ -80,6 +82,9 @@ class ServerExecutor:
                 self._services, able, action, params, requested_by=self._requested_by,
                 conversation_id=self._conversation_id)
             self.calls.append(result.to_dict())
+            self.events += command_drafts(result)
+            for change in device_states(result):  # its audit row holds the outcome by now
+                self._services.events.publish_home(EventType.DEVICE_STATE, change)
             sentences.append(describe(result, registry))
             success = result.success
             failed = tuple(f.device_id for f in result.failed) + failed
@@ -131,14 +136,20 @@ class ServerExecutor:
             conversation_id=self._conversation_id,
             payload={"name": name, "requested_by": self._requested_by})
         self._services.timer_wakeup.set()
+        self.events.append(Draft(EventType.TIMER, {
+            "event": "started", "timer_id": timer.id, "name": name, "duration_s": seconds,
+            "fires_at": timer.fires_at.isoformat()}))
         return timer.id
 
     async def cancel_timer(self, name: str | None) -> bool:
         cancelled = False
         for timer in await self._running():
-            if name is None or timer_name(timer) == name:
-                cancelled |= await self._services.storage.set_timer_state(
-                    timer.id, TimerState.CANCELLED)
+            if name is not None and timer_name(timer) != name:
+                continue
+            if await self._services.storage.set_timer_state(timer.id, TimerState.CANCELLED):
+                cancelled = True
+                self.events.append(Draft(EventType.TIMER, {
+                    "event": "cancelled", "timer_id": timer.id, "name": timer_name(timer)}))
         return cancelled
 
     async def list_timers(self) -> list[TimerInfo]:

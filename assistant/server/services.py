@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.config import Settings
 from assistant.server._background import Background
 from assistant.server.context import in_context
+from assistant.server.events import EventBus
 
 if TYPE_CHECKING:
     from assistant.actions.device import Registry
@@ -46,6 +47,7 @@ class Services:
     dialogue: Background[Any]  # assistant.dialogue.DialogueEngine
     scenes: Scenes
     timer_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    events: EventBus = field(default_factory=EventBus)  # push: what channels subscribe to
     simulator_running: bool = False
 
     async def run_blocking(self, fn: Any, *args: Any) -> Any:
@@ -95,6 +97,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         dialogue = Background("dialogue engine", lambda: _load_dialogue(settings), pool)
         services = Services(settings, pool, storage, registry, client, simulator, nlu, resolver,
                             dialogue, scenes)
+        stack.callback(services.events.close)  # subscriptions end at shut-down
         for part in services.components():
             part.start()
             stack.push_async_callback(part.close)

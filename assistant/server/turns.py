@@ -2,7 +2,8 @@
 
 Under the conversation's lock: read the conversation, split the text into clauses and parse
 them (thread pool), let the dialogue engine decide (its device calls are audited as they
-happen), then store the turn and the new state in one transaction, before the caller answers.
+happen), then store the turn and the new state in one transaction, before the caller answers;
+only then tell the conversation's subscribers (``events``): its actions, then its replies.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from assistant.server import context
 from assistant.server._body import check_text
 from assistant.server.auth import hidden, may_continue
 from assistant.server.dialogue import jsonable, split, state_from
-from assistant.server.executor import ServerExecutor, timer_info
+from assistant.server.events import Draft, EventType
+from assistant.server.executor import ServerExecutor, timer_info, timer_name
 from assistant.server.services import Services
 from assistant.storage import ConversationRecord, NewTurn, TimerRecord, TimerState
 
@@ -83,6 +85,7 @@ async def handle_message(
             new_context={**conv.context, DIALOGUE: result.state.to_dict(), PENDING: []},
             expected_version=conv.version,
         )
+        _publish(services, cid, saved.turn.index, executor.events, replies)
     logger.info("turn %d: %d clause(s) -> %s", saved.turn.index, len(clauses),
                 result.state.label)
     return TurnOutcome(cid, saved.turn.index, replies, nlu, actions, pending)
@@ -90,7 +93,8 @@ async def handle_message(
 
 async def fire_timer(services: Services, timer: TimerRecord) -> bool:
     """Mark the timer fired (once, even with two schedulers); let the dialogue answer; store
-    that answer as a turn and as a pending reply of the conversation."""
+    that answer as a turn and as a pending reply of the conversation; then tell the
+    conversation's subscribers."""
     if not await services.storage.set_timer_state(timer.id, TimerState.FIRED):
         return False
     cid = timer.conversation_id
@@ -112,7 +116,7 @@ async def fire_timer(services: Services, timer: TimerRecord) -> bool:
             now = datetime.now(UTC).isoformat()
             pending = list(conv.context.get(PENDING, [])) + [
                 {"text": r, "timer_id": timer.id, "created_at": now} for r in replies]
-            await services.storage.save_turn(
+            saved = await services.storage.save_turn(
                 cid,
                 NewTurn(text="", nlu={"event": "timer_fired", "timer": jsonable(info)},
                         replies=replies,
@@ -122,10 +126,22 @@ async def fire_timer(services: Services, timer: TimerRecord) -> bool:
                 new_context={**conv.context, DIALOGUE: result.state.to_dict(),
                              PENDING: pending},
             )
+            fired = Draft(EventType.TIMER, {"event": "fired", "timer_id": timer.id,
+                                            "name": timer_name(timer)})
+            _publish(services, cid, saved.turn.index, [fired, *executor.events], replies,
+                     timer_id=timer.id)
         logger.info("timer %s fired: %s", timer.id, " ".join(replies))
         return True
     finally:
         context.conversation_id.reset(token)
+
+
+def _publish(services: Services, cid: str, turn: int, drafts: list[Draft],
+             replies: list[str], **extra: Any) -> None:
+    """A stored turn's events, in order: what it did, then what it said."""
+    services.events.publish_all(cid, [
+        *(Draft(d.type, {**d.payload, "turn": turn}) for d in drafts),
+        *(Draft(EventType.REPLY, {"text": r, "turn": turn, **extra}) for r in replies)])
 
 
 async def _conversation(services: Services, cid: str) -> ConversationRecord | None:
