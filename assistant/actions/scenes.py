@@ -282,7 +282,7 @@ def _meaning_problems(scenes: list[Any], root: yaml.Node, source: str) -> list[P
         if not isinstance(item, dict):
             continue
         label = _scene_label(item, i)
-        said = [("name", item.get("name"))]
+        said: list[tuple[str | int, Any]] = [("name", item.get("name"))]
         synonyms = item.get("synonyms")
         if isinstance(synonyms, list):
             said += [(j, s) for j, s in enumerate(synonyms)]
@@ -314,16 +314,16 @@ def _step_problems(step: dict[str, Any], loc: tuple[Any, ...], label: str, root:
     def where(key: str) -> str:
         return _where(source, _node_at(root, (*loc, key)))
 
-    dtype, action, cap = step.get("type"), step.get("action"), step.get("capability")
-    known_type = isinstance(dtype, str) and dtype in DEVICE_TYPES
-    if isinstance(dtype, str) and not known_type:
-        yield Problem(where("type"), f"{label}: unknown type {dtype!r}",
-                      _suggest(dtype, DEVICE_TYPES))
+    said_type, action, cap = step.get("type"), step.get("action"), step.get("capability")
+    dtype = said_type if isinstance(said_type, str) and said_type in DEVICE_TYPES else None
+    if isinstance(said_type, str) and dtype is None:
+        yield Problem(where("type"), f"{label}: unknown type {said_type!r}",
+                      _suggest(said_type, DEVICE_TYPES))
     if isinstance(cap, str):
         if cap not in CAPABILITIES:
             yield Problem(where("capability"), f"{label}: unknown capability {cap!r}",
                           _suggest(cap, CAPABILITIES))
-        elif known_type and cap not in TYPE_CAPABILITIES[dtype]:
+        elif dtype is not None and cap not in TYPE_CAPABILITIES[dtype]:
             valid = ", ".join(sorted(TYPE_CAPABILITIES[dtype]))
             yield Problem(where("capability"), f"{label}: a {dtype} cannot have capability "
                           f"{cap!r}", f"a {dtype} supports: {valid}")
@@ -331,7 +331,7 @@ def _step_problems(step: dict[str, Any], loc: tuple[Any, ...], label: str, root:
         if action not in ACTIONS:
             yield Problem(where("action"), f"{label}: unknown action {action!r}",
                           _suggest(action, tuple(ACTIONS)))
-        elif known_type:
+        elif dtype is not None:
             offered = actions_for(dtype, TYPE_CAPABILITIES[dtype])
             if action not in offered:
                 yield Problem(where("action"), f"{label}: no {dtype} accepts {action!r}",
