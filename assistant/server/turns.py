@@ -100,6 +100,8 @@ async def fire_timer(services: Services, timer: TimerRecord) -> bool:
     cid = timer.conversation_id
     if cid is None:
         logger.info("timer %s fired (no conversation)", timer.name)
+        services.events.publish_home(EventType.TIMER, {
+            "event": "fired", "timer_id": timer.id, "name": timer_name(timer)})
         return True
     token = context.conversation_id.set(cid)
     try:

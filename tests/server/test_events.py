@@ -187,6 +187,17 @@ async def test_a_fired_timer_publishes_its_reply(make_settings: Callable[..., Se
                "the fired timer's reply, also still a pending reply")
 
 
+async def test_a_timer_of_no_conversation_is_told_to_the_home(
+        make_settings: Callable[..., Settings]) -> None:
+    async with running(make_settings()) as srv, srv.services.events.subscribe_home() as home:
+        timer = await srv.services.storage.add_timer(name="tea", duration_s=0.1)
+        srv.services.timer_wakeup.set()
+        (fired,) = await take(home, 1)
+    expect((fired.type, dict(fired.payload)),
+           (EventType.TIMER, {"event": "fired", "timer_id": timer.id, "name": "tea"}),
+           "home timer event")
+
+
 async def test_a_late_subscriber_with_after_seq_gets_the_turns_it_missed(
         make_settings: Callable[..., Settings]) -> None:
     async with running(make_settings()) as srv:
