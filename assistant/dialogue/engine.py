@@ -220,7 +220,8 @@ class DialogueEngine:
         words, entities = self._flow_words[flow.name]
         unknown = self._vocabulary.unexplained(  # "play [jazz](media)": no slot reads media
             parse.intent.name, text,
-            [(e.start, e.end) for e in parse.entities if e.entity in entities], words)
+            [(e.start, e.end) for e in parse.entities if e.entity in entities], words,
+            entities)
         if unknown:
             log.info("not running %s: %s never goes with %s", flow.name, unknown,
                      parse.intent.name)

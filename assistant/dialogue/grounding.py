@@ -34,6 +34,7 @@ FUNCTION_WORDS = frozenset((
     "really", "bit", "little", "quite", "let", "lets", "want", "wanna", "like", "need", "s",
     "d", "m", "re", "ll", "ve",
 ))
+NAME_ENTITIES = frozenset({"device", "room"})  # open names: the home's registry knows them
 _MIN_TYPO_LEN = 4  # a shorter word one edit away from a known one is another word
 
 
@@ -44,41 +45,55 @@ class Vocabulary:
 
     by_intent: Mapping[str, frozenset[str]]
     common: frozenset[str] = frozenset()
-    _by_length: dict[str, dict[int, frozenset[str]]] = field(default_factory=dict, init=False,
-                                                             repr=False, compare=False)
+    # intent -> value entity -> the words inside its spans ("degrees" of a temperature), for
+    # a parse that missed the span; device and room names are never learned words
+    values: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    _by_length: dict[tuple[str, frozenset[str]], dict[int, frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def build(cls, examples: Iterable[tuple[str, str, Iterable[tuple[int, int]]]],
+    def build(cls, examples: Iterable[tuple[str, str, Iterable[tuple[int, int, str]]]],
               common: Iterable[str] = ()) -> Vocabulary:
-        """From ``(intent, text, entity spans)`` examples and the home's names."""
+        """From ``(intent, text, [(start, end, entity)])`` examples and the home's names."""
         words: dict[str, set[str]] = {}
+        values: dict[str, dict[str, set[str]]] = {}
         for intent, text, spans in examples:
-            words.setdefault(intent, set()).update(words_outside(text, spans))
+            spans = list(spans)
+            words.setdefault(intent, set()).update(words_outside(text, [s[:2] for s in spans]))
+            for start, end, entity in spans:
+                if entity not in NAME_ENTITIES:
+                    values.setdefault(intent, {}).setdefault(entity, set()).update(
+                        normalise(text[start:end]).split())
         plain = {w for phrase in common for w in normalise(phrase).split()}
-        return cls({k: frozenset(v) for k, v in words.items()}, frozenset(plain))
+        return cls({k: frozenset(v) for k, v in words.items()}, frozenset(plain),
+                   {i: {e: frozenset(w) for e, w in v.items()} for i, v in values.items()})
 
     def unexplained(self, intent: str, text: str, spans: Iterable[tuple[int, int]],
-                    extra: frozenset[str] = frozenset()) -> list[str]:
-        """The words of ``text`` outside ``spans`` that ``intent`` is never used with."""
-        known = self.by_intent.get(intent, frozenset())
+                    extra: frozenset[str] = frozenset(),
+                    entities: frozenset[str] = frozenset()) -> list[str]:
+        """The words of ``text`` outside ``spans`` that ``intent`` is never used with (outside
+        its entities, or inside those of ``entities``, the ones its flow reads)."""
+        known = self.by_intent.get(intent, frozenset()).union(
+            *(v for e, v in self.values.get(intent, {}).items() if e in entities))
         out = []
         for word in words_outside(text, spans):
             if (word in FUNCTION_WORDS or word in known or word in self.common or word in extra
-                    or word.isdigit() or self._typo_of(word, intent, known)):
+                    or word.isdigit() or self._typo_of(word, (intent, entities), known)):
                 continue
             out.append(word)
         return out
 
-    def _typo_of(self, word: str, intent: str, known: frozenset[str]) -> bool:
+    def _typo_of(self, word: str, key: tuple[str, frozenset[str]],
+                 known: frozenset[str]) -> bool:
         if len(word) < _MIN_TYPO_LEN:
             return False
-        lengths = self._by_length.get(intent)
+        lengths = self._by_length.get(key)
         if lengths is None:
             grouped: dict[int, set[str]] = {}
             for w in known | self.common:
                 grouped.setdefault(len(w), set()).add(w)
             lengths = {n: frozenset(ws) for n, ws in grouped.items()}
-            self._by_length[intent] = lengths
+            self._by_length[key] = lengths
         return any(one_edit(word, w) for n in (len(word) - 1, len(word), len(word) + 1)
                    for w in lengths.get(n, ()))
 

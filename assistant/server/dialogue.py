@@ -50,7 +50,7 @@ def vocabulary(settings: Settings) -> Vocabulary | None:
         return None
     registry = load_registry(settings.devices_file)
     names = [n for d in registry for n in (d.name, *d.aliases, d.room)]
-    return Vocabulary.build(((e.intent, e.text, [(a.start, a.end) for a in e.entities])
+    return Vocabulary.build(((e.intent, e.text, [(a.start, a.end, a.entity) for a in e.entities])
                              for e in data.examples), names)
 
 

@@ -13,11 +13,11 @@ from tests.dialogue.support import FLOWS, load_engine
 
 # what the intents are used with in these tests (the server builds it from nlu_data)
 EXAMPLES = [
-    ("media_play", "play some music", []), ("media_play", "resume the tv", [(11, 13)]),
+    ("media_play", "play some music", []), ("media_play", "resume the tv", [(11, 13, "device")]),
     ("media_play", "start the movie", []), ("media_pause", "pause the music", []),
-    ("media_pause", "stop playing", []), ("turn_on", "turn on the kitchen light", [(12, 25)]),
-    ("turn_on", "switch on the lamp", [(14, 18)]), ("turn_off", "turn it off", []),
-    ("set_volume", "set the volume to 20", [(18, 20)]),
+    ("media_pause", "stop playing", []), ("turn_on", "turn on the kitchen light", [(12, 25, "device")]),
+    ("turn_on", "switch on the lamp", [(14, 18, "device")]), ("turn_off", "turn it off", []),
+    ("set_volume", "set the volume to 20 percent", [(18, 28, "percentage")]),
 ]
 HOME = ["living room tv", "tv", "living room", "kitchen light", "kitchen"]
 
@@ -82,6 +82,14 @@ async def test_without_a_vocabulary_every_parse_is_trusted() -> None:
     await turns(load_engine(FLOWS), home, ("play on the [tv](device)", "media_play"),
                 ("skip this song", "media_play"))
     assert [c[0] for c in home.calls] == ["play", "play"], f"got {home.calls}"
+
+
+def test_words_of_a_value_its_flow_reads_count_when_the_span_is_missed() -> None:
+    vocabulary = Vocabulary.build(EXAMPLES, HOME)
+    text = "set the tv volume to 30 percent"  # the parse found the tv, not "30 percent"
+    got = (vocabulary.unexplained("set_volume", text, [(8, 10)], entities=frozenset(
+        {"percentage"})), vocabulary.unexplained("set_volume", text, [(8, 10)]))
+    assert got == ([], ["percent"]), f"expected ([], ['percent']), got {got}"
 
 
 @pytest.mark.parametrize("a, b, close", [
