@@ -89,8 +89,11 @@ class _Stream:
 
 
 class EventBus:
-    def __init__(self, *, buffer: int = 256, queue: int = 256, idle_s: float = 3600.0,
-                 max_streams: int = 10_000, clock: Callable[[], float] = time.monotonic
+    """Used from the event loop only. Memory: at most ``buffer`` events per stream, of at
+    most ``max_streams`` streams, plus ``queue`` per subscriber."""
+
+    def __init__(self, *, buffer: int = 64, queue: int = 64, idle_s: float = 3600.0,
+                 max_streams: int = 1000, clock: Callable[[], float] = time.monotonic
                  ) -> None:
         self._buffer = buffer
         self._queue = queue
