@@ -40,6 +40,10 @@ def load_registry(path: str | Path = DEFAULT_REGISTRY) -> Registry:
             f"device registry {path} does not exist",
             hint="create it (see the bundled devices.yaml) or pass another path",
         ) from None
+    except UnicodeDecodeError as exc:
+        raise RegistryValidationError(
+            [Problem(f"{path}:1", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+        ) from None
     return parse_registry(text, source=str(path))
 
 
@@ -55,6 +59,11 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
         problem = getattr(exc, "problem", None) or str(exc)
         raise RegistryValidationError(
             [Problem(f"{source}:{line}", f"not valid YAML: {problem}", "fix the YAML syntax")]
+        ) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise RegistryValidationError(
+            [Problem(f"{source}:1", "YAML nested too deeply to read",
+                     "flatten the nested lists and mappings")]
         ) from None
     if root is None or not isinstance(data, dict):
         raise RegistryValidationError(

@@ -35,6 +35,9 @@ def read_document(path: Path) -> Document | Problem:
         line = mark.line + 1 if mark is not None else 1
         return Problem(f"{path}:{line}", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
                        "check indentation and quoting; quote text that holds ': ' or '{'")
+    except RecursionError:  # PyYAML composes nested collections recursively
+        return Problem(f"{path}:1", "YAML nested too deeply to read",
+                       "flatten the nested lists and mappings")
     return Document(path, data, root)
 
 

@@ -91,6 +91,14 @@ def load_stories(path: Path) -> list[Conversation]:
         except yaml.YAMLError as exc:
             problems.append(Problem(f"{file}:1", f"not valid YAML: {exc}"))
             continue
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(f"{file}:1", f"not UTF-8 text ({exc.reason})",
+                                    "save the file as UTF-8"))
+            continue
+        except RecursionError:  # PyYAML composes nested collections recursively
+            problems.append(Problem(f"{file}:1", "YAML nested too deeply to read",
+                                    "flatten the nested lists and mappings"))
+            continue
         if not isinstance(loaded, list):
             problems.append(Problem(f"{file}:1", "expected a list of conversations"))
             continue

@@ -61,7 +61,7 @@ def load_training_data(path: str | Path) -> TrainingData:
     collector = _Collector()
     for file in find_data_files(path):
         collector.read_file(file)
-    return collector.finish()
+    return collector.finish(f"{path}:1")
 
 
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
@@ -100,6 +100,10 @@ class _Collector:
             line = mark.line + 1 if mark else 1
             self.problem(f"{where}:{line}", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
                          "check indentation and quoting on this line")
+            return
+        except RecursionError:  # PyYAML composes nested collections recursively
+            self.problem(f"{where}:1", "YAML nested too deeply to read",
+                         "flatten the nested lists and mappings")
             return
         if root is None:
             return
@@ -295,7 +299,8 @@ class _Collector:
     def problem(self, where: str, message: str, hint: str) -> None:
         self.problems.append(Problem(where, message, hint))
 
-    def finish(self) -> TrainingData:
+    def finish(self, where: str = "<data>:1") -> TrainingData:
+        """The data read so far; ``where`` names the data set in a problem of the whole set."""
         learned = {phrase_key(ex.text): ex for ex in self.examples}
         for key, phrase in self.phrases.items():
             ex = learned.get(key)
@@ -317,7 +322,7 @@ class _Collector:
                                      _did_you_mean(ann.entity, self.declared_entities)
                                      or "declare it under entities: in the domain file")
         if not self.examples and not self.problems:
-            self.problem("<data>", "no intent examples found", "add '- intent:' items under nlu:")
+            self.problem(where, "no intent examples found", "add '- intent:' items under nlu:")
         if self.problems:
             raise DataValidationError(sorted(self.problems, key=_sort_key))
         return TrainingData(
