@@ -177,12 +177,15 @@ class EventBus:
 
     def _forget(self, now: float) -> None:
         """Drop idle streams without subscribers, and the oldest beyond ``max_streams``."""
-        for key, stream in list(self._streams.items()):
-            over = len(self._streams) >= self._max_streams
-            if not over and now - stream.used_at < self._idle_s:
+        excess = len(self._streams) + 1 - self._max_streams  # to make room for one more
+        doomed: list[_Key] = []
+        for key, stream in self._streams.items():
+            if len(doomed) >= excess and now - stream.used_at < self._idle_s:
                 break  # the rest were used later
             if not stream.subscribers:
-                del self._streams[key]
+                doomed.append(key)
+        for key in doomed:
+            del self._streams[key]
 
     def _unsubscribe(self, stream: _Stream, sub: Subscription) -> None:
         stream.subscribers.discard(sub)
