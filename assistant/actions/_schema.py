@@ -1,5 +1,7 @@
 """The shape of ``devices.yaml`` (pydantic, unknown keys rejected). Meaning is checked in
-``registry.py``: known type, known capability, capability valid for the type, unique ids."""
+``registry.py``: known type, known capability, capability valid for the type, unique ids,
+known adapter. A device's keys beyond ``DeviceSpec``'s are its adapter's (``RestSpec`` for
+``adapter: rest``, the default), checked against that adapter kind's model."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class DeviceSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """The keys every device has; the rest (``model_extra``) belong to its adapter."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     name: str = Field(min_length=1)
@@ -18,6 +22,14 @@ class DeviceSpec(BaseModel):
     room: str = Field(min_length=1)
     type: str
     capabilities: list[str] = Field(min_length=1)
+    adapter: str = "rest"
+
+
+class RestSpec(BaseModel):
+    """``adapter: rest``: POST {endpoint}/api/v1/command with the Bearer token in $token_env."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     endpoint: str
     token_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,9 +58,13 @@ FIELD_HINTS: dict[str, str] = {
     "room": "the room the device is in, e.g. kitchen",
     "type": "one of the device types, e.g. light",
     "capabilities": "a list such as [on_off, brightness]",
+    "adapter": "how the device is reached, e.g. rest (the default)",
+    "version": "write `version: 1` at the top of the file",
+    "devices": "a list of devices under `devices:`",
+}
+
+REST_HINTS: dict[str, str] = {
     "endpoint": "the device's base URL, e.g. http://kitchen-light:5000",
     "token_env": "the name of the environment variable that holds the device's Bearer token, "
     "e.g. KITCHEN_LIGHT_TOKEN",
-    "version": "write `version: 1` at the top of the file",
-    "devices": "a list of devices under `devices:`",
 }

@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import ClassVar, Protocol
 
 from assistant.actions.catalogue import actions_for
 from assistant.actions.errors import UnknownDeviceError
+
+
+class Connection(Protocol):
+    """How a device is reached: the adapter kind's own settings (``adapter.py``)."""
+
+    @property
+    def adapter(self) -> str:
+        """The ``adapter:`` name in devices.yaml, e.g. ``rest``."""
+        ...
+
+
+@dataclass(frozen=True)
+class RestConnection:
+    """The required device API (``adapter: rest``, the default)."""
+
+    endpoint: str  # base URL, e.g. "http://kitchen-light:5000" (no trailing slash)
+    token_env: str  # name of the environment variable holding the Bearer token
+    adapter: ClassVar[str] = "rest"
 
 
 @dataclass(frozen=True)
@@ -16,8 +35,7 @@ class Device:
     room: str
     type: str
     capabilities: tuple[str, ...]
-    endpoint: str  # base URL, e.g. "http://kitchen-light:5000" (no trailing slash)
-    token_env: str  # name of the environment variable holding the Bearer token
+    connection: Connection  # which adapter reaches it, and that adapter's settings
     aliases: tuple[str, ...] = ()
 
     @property
@@ -62,7 +80,9 @@ class Registry:
         return tuple(dict.fromkeys(d.room for d in self.devices))
 
     def with_endpoints(self, endpoints: Mapping[str, str]) -> Registry:
-        """A copy whose listed devices use other base URLs (``DeviceSimulator.endpoints``)."""
+        """A copy whose listed devices are REST devices at other base URLs
+        (``DeviceSimulator.endpoints``), whatever adapter they had; a device's token
+        variable is kept when it has one, else ``<ID>_TOKEN``."""
         unknown = sorted(set(endpoints) - {d.id for d in self.devices})
         if unknown:
             raise UnknownDeviceError(
@@ -70,7 +90,16 @@ class Registry:
                 hint=f"use ids from {self.source}",
             )
         devices = tuple(
-            replace(d, endpoint=endpoints[d.id].rstrip("/")) if d.id in endpoints else d
+            replace(d, connection=RestConnection(endpoints[d.id].rstrip("/"), token_env(d)))
+            if d.id in endpoints else d
             for d in self.devices
         )
         return replace(self, devices=devices)
+
+
+def token_env(device: Device) -> str:
+    """The environment variable of the device's token: its own (REST), else ``<ID>_TOKEN``."""
+    connection = device.connection
+    if isinstance(connection, RestConnection):
+        return connection.token_env
+    return "".join(c if c.isalnum() else "_" for c in device.id).upper() + "_TOKEN"

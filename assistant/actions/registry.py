@@ -8,8 +8,12 @@
         room: kitchen
         type: light
         capabilities: [on_off, brightness, color]
-        endpoint: http://kitchen-light:5000
+        adapter: rest                       # how it is reached; rest is the default
+        endpoint: http://kitchen-light:5000  # the rest adapter's own keys
         token_env: KITCHEN_LIGHT_TOKEN
+
+A device's keys beyond the common ones belong to its adapter kind (``adapter.py``) and are
+checked against that kind's model; an unknown ``adapter:`` lists the known ones.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import yaml
 from pydantic import ValidationError
 
 from assistant.actions._schema import FIELD_HINTS, DeviceSpec, RegistryFile
+from assistant.actions.adapter import DEFAULT_ADAPTER, AdapterKind, find_kind, kind_names
 from assistant.actions.catalogue import CAPABILITIES, DEVICE_TYPES, TYPE_CAPABILITIES
 from assistant.actions.device import Device, Registry
 from assistant.actions.errors import RegistryNotFoundError, RegistryValidationError
@@ -74,6 +79,7 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
     problems += _shape_problems(data, root, source)
     devices = data.get("devices")
     if isinstance(devices, list):
+        problems += _connection_problems(devices, data, root, source)
         problems += _meaning_problems(devices, root, source)
     if problems:
         problems.sort(key=_line_of)
@@ -83,6 +89,9 @@ def parse_registry(text: str, source: str = "<string>") -> Registry:
 
 
 def _to_device(spec: DeviceSpec) -> Device:
+    kind = find_kind(spec.adapter)
+    assert kind is not None  # checked by _connection_problems
+    connection = kind.connection(kind.spec.model_validate(spec.model_extra or {}))
     return Device(
         id=spec.id,
         name=spec.name.strip(),
@@ -90,8 +99,7 @@ def _to_device(spec: DeviceSpec) -> Device:
         room=spec.room.strip(),
         type=spec.type,
         capabilities=tuple(dict.fromkeys(spec.capabilities)),
-        endpoint=spec.endpoint,
-        token_env=spec.token_env,
+        connection=connection,
     )
 
 
@@ -164,21 +172,49 @@ def _shape_problems(data: dict[str, Any], root: yaml.Node, source: str) -> list[
     return []
 
 
-def _from_pydantic(err: Any, data: dict[str, Any], root: yaml.Node, source: str) -> Problem:
+def _connection_problems(devices: list[Any], data: dict[str, Any], root: yaml.Node,
+                         source: str) -> list[Problem]:
+    """Each device's ``adapter:`` is a known kind, and its other keys fit that kind."""
+    problems: list[Problem] = []
+    for i, item in enumerate(devices):
+        if not isinstance(item, dict):
+            continue
+        name = item.get("adapter", DEFAULT_ADAPTER)
+        if not isinstance(name, str):
+            continue  # DeviceSpec reports it
+        kind = find_kind(name)
+        if kind is None:
+            where = _where(source, _node_at(root, ("devices", i, "adapter")))
+            problems.append(Problem(where, f"{_item_label(item, i)}: unknown adapter {name!r}",
+                                    _suggest(name, kind_names())))
+            continue
+        own = {k: v for k, v in item.items() if k not in DeviceSpec.model_fields}
+        try:
+            kind.spec.model_validate(own)
+        except ValidationError as exc:
+            problems += [_from_pydantic({**e, "loc": ("devices", i, *e["loc"])}, data, root,
+                                        source, adapter=kind) for e in exc.errors()]
+    return problems
+
+
+def _from_pydantic(err: Any, data: dict[str, Any], root: yaml.Node, source: str,
+                   adapter: AdapterKind | None = None) -> Problem:
+    """One problem from a pydantic error; ``adapter``: the error is in that kind's keys."""
     loc = tuple(err["loc"])
     prefix = "" if len(loc) < 2 or loc[0] != "devices" else _label(data, int(loc[1])) + ": "
     field = str(loc[-1]) if loc else ""
     kind = err["type"]
     if kind == "extra_forbidden":
         node = _node_at(root, loc, key=True)
-        model = DeviceSpec if len(loc) == 3 else RegistryFile
-        allowed = list(model.model_fields)
+        allowed = list(RegistryFile.model_fields)
+        if len(loc) == 3:
+            allowed = [*DeviceSpec.model_fields, *(adapter.spec.model_fields if adapter else ())]
         close = difflib.get_close_matches(field, allowed, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
         return Problem(_where(source, node), f"{prefix}unknown key {field!r}", hint)
     node = _node_at(root, loc)
     field_name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
-    hint = FIELD_HINTS.get(field_name, "")
+    hint = {**FIELD_HINTS, **(adapter.hints if adapter else {})}.get(field_name, "")
     if kind == "missing":
         return Problem(_where(source, node), f"{prefix}missing key {field!r}",
                        f"add a `{field}:` line: {hint}")
@@ -202,9 +238,10 @@ def _meaning_problems(devices: list[Any], root: yaml.Node, source: str) -> list[
                 problems.append(Problem(where, f"{label}: duplicate id {device_id!r}", hint))
             else:
                 first_line[device_id] = where
-        dtype = item.get("type")
-        known_type = isinstance(dtype, str) and dtype in DEVICE_TYPES
-        if isinstance(dtype, str) and not known_type:
+        raw_type = item.get("type")
+        dtype = raw_type if isinstance(raw_type, str) else ""
+        known_type = dtype in DEVICE_TYPES
+        if isinstance(raw_type, str) and not known_type:
             where = _where(source, _node_at(root, ("devices", i, "type")))
             problems.append(Problem(where, f"{label}: unknown type {dtype!r}",
                                     _suggest(dtype, DEVICE_TYPES)))

@@ -1,4 +1,5 @@
-"""The device adapter for the seed's REST API.
+"""The device adapter for the seed's REST API (``adapter: rest``, the default; see
+``adapter.py`` for the seam). A device's ``connection`` is a ``RestConnection``.
 
     POST {endpoint}/api/v1/command   Authorization: Bearer <token>   {"action": ..., **params}
     GET  {endpoint}/api/v1/state     Authorization: Bearer <token>
@@ -12,6 +13,10 @@ connections while the deadline allows; each device has a circuit breaker and its
 of requests in flight (so one slow device cannot take every turn), and a client-wide
 semaphore caps the total. Every attempt is reported (``Outcome.attempt_log``).
 Device failures come back as values (``ActionResult.failed``), never as exceptions.
+
+As a ``DeviceAdapter``: ``send`` / ``read`` answer one ``Outcome``, ``health`` the device's
+circuit; ``command`` / ``command_many`` / ``state`` answer an ``ActionResult`` (as
+``adapter.Adapters`` does for every kind).
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from tenacity import (
 )
 
 from assistant.actions._breaker import DeviceBreaker
+from assistant.actions.adapter import Health
 from assistant.actions.catalogue import is_idempotent
-from assistant.actions.device import Device
+from assistant.actions.device import Device, RestConnection
 from assistant.actions.errors import (
     CircuitOpenError,
     DeviceBusyError,
@@ -125,6 +131,22 @@ class DeviceClient:
         breaker = self._breakers.get(device_id)
         return "closed" if breaker is None else str(breaker.state)
 
+    def health(self, device: Device) -> Health:
+        state = self.breaker_state(device.id)
+        return Health(state != "open", state)
+
+    # -- the adapter's calls: one device, one outcome -------------------------------------
+
+    async def send(self, device: Device, action: str, params: Mapping[str, Any] | None = None,
+                   *, requested_by: str, idempotent: bool | None = None) -> Outcome:
+        return await self._command(Command(device, action, _frozen(params)), requested_by,
+                                   idempotent)
+
+    async def read(self, device: Device, *, requested_by: str = "system",
+                   queue: bool = True) -> Outcome:
+        return await self._call(device, STATE_ACTION, MappingProxyType({}), "GET", STATE_PATH,
+                                None, requested_by, True, queue)
+
     # -- calls ----------------------------------------------------------------------------
 
     async def command(
@@ -155,8 +177,7 @@ class DeviceClient:
         ``queue=False``: a device that already has its limit of calls in flight is not
         waited for (E507 at once), so a list of every device is not held up by a busy one."""
         started = time.perf_counter()
-        outcome = await self._call(device, STATE_ACTION, MappingProxyType({}), "GET", STATE_PATH,
-                                   None, requested_by, True, queue)
+        outcome = await self.read(device, requested_by=requested_by, queue=queue)
         return ActionResult(requested_by, (outcome,), _ms(started))
 
     async def _command(self, cmd: Command, requested_by: str, idempotent: bool | None) -> Outcome:
@@ -241,7 +262,7 @@ class DeviceClient:
                 hint="the device is slow or overloaded; try again in a moment",
             )
         loop = asyncio.get_running_loop()
-        url = device.endpoint + path
+        url = _rest(device).endpoint + path
         limit = self._settings.timeout_s
         sent = False
         try:
@@ -281,11 +302,12 @@ class DeviceClient:
         return self._device_limits[device_id]
 
     def _token(self, device: Device) -> str:
-        token = self._tokens.get(device.id) or self._environ.get(device.token_env)
+        env = _rest(device).token_env
+        token = self._tokens.get(device.id) or self._environ.get(env)
         if not token:
             raise DeviceUnauthorizedError(
-                f"no token for {device.id}: environment variable {device.token_env} is not set",
-                hint=f"export {device.token_env}=<the device's token>",
+                f"no token for {device.id}: environment variable {env} is not set",
+                hint=f"export {env}=<the device's token>",
             )
         return token
 
@@ -307,11 +329,19 @@ def _check(device: Device, status: int, payload: Any) -> Any:
     if status in (401, 403):
         raise DeviceUnauthorizedError(
             f"{device.id} refused the token (HTTP {status})",
-            hint=f"set {device.token_env} to the token configured on the device", **kwargs,
+            hint=f"set {_rest(device).token_env} to the token configured on the device",
+            **kwargs,
         )
     if 400 <= status < 500:
         raise DeviceRejectedError(f"{device.id} refused the request: {message}", **kwargs)
     raise DeviceServerError(f"{device.id} failed: {message}", **kwargs)
+
+
+def _rest(device: Device) -> RestConnection:
+    connection = device.connection
+    if not isinstance(connection, RestConnection):
+        raise TypeError(f"{device.id} is an {connection.adapter!r} device, not a rest one")
+    return connection
 
 
 def _device_message(payload: Any) -> str:

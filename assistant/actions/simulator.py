@@ -2,15 +2,19 @@
 
     async with DeviceSimulator(registry, host="127.0.0.1", base_port=0) as sim:
         registry = sim.registry            # = registry.with_endpoints(sim.endpoints)
-        async with DeviceClient(tokens=sim.tokens) as client: ...
+        adapters = Adapters.for_registry(registry, AdapterOptions(tokens=sim.tokens))
+        async with adapters: ...
 
 Ports: ``base_port=0`` gives every device an ephemeral port (tests); otherwise device i
 (in file order) listens on ``base_port + i``. ``sim.endpoints`` maps id -> base URL, which
 callers use in place of the ``http://{device}:5000`` endpoints of ``devices.yaml``.
 
+Every device is simulated as a REST device (``adapter: rest``), whatever its adapter in
+devices.yaml; ``sim.registry`` says so.
+
 Tokens: a device accepts ``tokens[id]`` if given, else the value of its ``token_env``
-environment variable, else a generated token; ``sim.tokens`` has them all and
-``sim.generated_tokens`` names the generated ones.
+environment variable (``<ID>_TOKEN`` for a device of another adapter), else a generated
+token; ``sim.tokens`` has them all and ``sim.generated_tokens`` names the generated ones.
 
 Faults, per device: ``await sim.set_faults(id, latency_ms=..., error_rate=..., down=...,
 seed=...)``, or ``POST /_sim/faults`` on the device's own port (same Bearer token).
@@ -36,7 +40,7 @@ from typing import Any, Self
 
 from assistant.actions._sim_server import DeviceServer, Faults, InFlight, Stats
 from assistant.actions._virtual import initial_state
-from assistant.actions.device import Registry
+from assistant.actions.device import Registry, token_env
 from assistant.actions.errors import SimulatorPortError, UnknownDeviceError
 from assistant.actions.registry import load_registry
 
@@ -65,7 +69,7 @@ class DeviceSimulator:
         self.tokens: dict[str, str] = {}
         generated = []
         for device in registry:
-            token = (tokens or {}).get(device.id) or environ.get(device.token_env)
+            token = (tokens or {}).get(device.id) or environ.get(token_env(device))
             if not token:
                 token = secrets.token_urlsafe(18)
                 generated.append(device.id)
@@ -129,7 +133,7 @@ class DeviceSimulator:
             if device_id in self.generated_tokens:
                 source = f"generated token {self.tokens[device_id]}"
             else:
-                source = f"token from ${server.device.token_env}"
+                source = f"token from ${token_env(server.device)}"
             lines.append(f"{device_id:<24} {server.url:<26} {source}")
         return lines
 

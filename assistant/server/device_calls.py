@@ -1,5 +1,8 @@
 """Device calls made by the server: the intent is in the audit log before the device is called.
 
+Devices are reached through ``services.adapters`` (``actions.adapter.Adapters``: each device
+to the adapter of its kind), never a connection's client directly.
+
 ``command`` writes one ``pending`` audit row per device (storage ``begin_device_calls``, its
 own transaction), only then calls the devices, then writes each outcome with every HTTP
 attempt into its row (``finish_device_calls``). If the intent cannot be written (database
@@ -44,7 +47,7 @@ async def command(services: Services, devices: Sequence[Device], action: str,
          "requested_by": requested_by[:128], "conversation_id": conversation_id,
          "started_at": started}
         for d in devices])
-    result = await services.client.command_many(
+    result = await services.adapters.command_many(
         [Command(d, action, dict(params)) for d in devices], requested_by=requested_by)
     await _finish(services, ids, result.outcomes)
     return result
@@ -53,7 +56,7 @@ async def command(services: Services, devices: Sequence[Device], action: str,
 async def read_state(services: Services, device: Device, *, requested_by: str,
                      conversation_id: str | None = None) -> ActionResult:
     """The device's state; a read, not audited (``conversation_id`` is for the log only)."""
-    return await services.client.state(device, requested_by=requested_by)
+    return await services.adapters.state(device, requested_by=requested_by)
 
 
 async def read_states(services: Services, devices: Sequence[Device], *,
@@ -61,7 +64,7 @@ async def read_states(services: Services, devices: Sequence[Device], *,
     """Every device's state at once; reads, not audited. A device busy with its limit of
     calls is reported busy (E507) at once instead of holding up the whole list."""
     return list(await asyncio.gather(*(
-        services.client.state(d, requested_by=requested_by, queue=False) for d in devices)))
+        services.adapters.state(d, requested_by=requested_by, queue=False) for d in devices)))
 
 
 async def _finish(services: Services, ids: Sequence[int], outcomes: Sequence[Outcome]) -> None:

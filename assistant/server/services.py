@@ -2,7 +2,8 @@
 
 The app opens it in a ``cleanup_ctx``; ``assistant shell`` opens it directly. Order: the
 thread pool, the registry and the scenes (checked), storage (migrated), the simulator (when
-``simulate``), the device client; then the NLU model, the device resolver (spaCy) and the
+``simulate``), the device adapters (one per kind of connection in use); then the NLU model,
+the device resolver (spaCy) and the
 dialogue engine are built in the pool while the server already answers (``/ready`` says when
 they are there).
 """
@@ -23,9 +24,9 @@ from assistant.server.context import in_context
 from assistant.server.events import EventBus
 
 if TYPE_CHECKING:
+    from assistant.actions.adapter import Adapters
     from assistant.actions.device import Registry
     from assistant.actions.resolve import DeviceResolver
-    from assistant.actions.rest import DeviceClient
     from assistant.actions.scenes import Scenes
     from assistant.actions.simulator import DeviceSimulator
     from assistant.nlu.runtime import NLUModel
@@ -40,7 +41,7 @@ class Services:
     pool: ThreadPoolExecutor
     storage: Storage
     registry: Registry
-    client: DeviceClient
+    adapters: Adapters  # each device to its adapter (rest, ...)
     simulator: DeviceSimulator | None
     nlu: Background[NLUModel]
     resolver: Background[DeviceResolver]
@@ -60,8 +61,8 @@ class Services:
 
 @asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    from assistant.actions.adapter import AdapterOptions, Adapters
     from assistant.actions.registry import load_registry
-    from assistant.actions.rest import ClientSettings, DeviceClient
     from assistant.actions.scenes import load_scenes
     from assistant.storage import Storage
 
@@ -84,19 +85,17 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             simulator = DeviceSimulator(registry, base_port=settings.simulator_base_port)
             await stack.enter_async_context(simulator)
             registry, tokens = simulator.registry, simulator.tokens
-        await storage.upsert_devices([_device_row(d) for d in registry], prune=True)
-        client = DeviceClient(ClientSettings(timeout_s=settings.device_timeout_s,
-                                             attempts=settings.device_attempts,
-                                             deadline_s=settings.device_deadline_s,
-                                             per_device_concurrency=settings.device_concurrency),
-                              tokens=tokens)
-        await stack.enter_async_context(client)
+        adapters = Adapters.for_registry(registry, AdapterOptions(
+            timeout_s=settings.device_timeout_s, attempts=settings.device_attempts,
+            deadline_s=settings.device_deadline_s,
+            per_device_concurrency=settings.device_concurrency, tokens=tokens or {}))
+        await stack.enter_async_context(adapters)
 
         nlu = Background("NLU model", lambda: _load_model(settings), pool)
         resolver = Background("device resolver", lambda: _build_resolver(registry), pool)
         dialogue = Background("dialogue engine", lambda: _load_dialogue(settings), pool)
-        services = Services(settings, pool, storage, registry, client, simulator, nlu, resolver,
-                            dialogue, scenes)
+        services = Services(settings, pool, storage, registry, adapters, simulator, nlu,
+                            resolver, dialogue, scenes)
         stack.callback(services.events.close)  # subscriptions end at shut-down
         for part in services.components():
             part.start()
@@ -134,10 +133,3 @@ def _load_dialogue(settings: Settings) -> Any:
     from assistant.server.dialogue import load_engine
 
     return load_engine(settings)
-
-
-def _device_row(device: Any) -> dict[str, Any]:
-    return {"id": device.id, "name": device.name, "room": device.room, "type": device.type,
-            "aliases": list(device.aliases),
-            "capabilities": {"list": list(device.capabilities), "actions": list(device.actions)},
-            "endpoint": device.endpoint, "token_env": device.token_env}

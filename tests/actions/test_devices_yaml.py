@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant.actions.catalogue import DEVICE_TYPES
-from assistant.actions.device import Registry
+from assistant.actions.device import Registry, RestConnection
 from assistant.actions.resolve import DeviceResolver
 from tests.actions.conftest import DEVICES_YAML
 
@@ -18,9 +18,12 @@ def test_covers_every_type(registry: Registry) -> None:
 
 
 def test_endpoints_are_real_device_urls(registry: Registry) -> None:
-    for device in registry:
-        assert re.fullmatch(r"http://[a-z0-9-]+:5000", device.endpoint), device.endpoint
-    assert len({d.token_env for d in registry}) == len(registry)
+    connections = [d.connection for d in registry]
+    assert all(isinstance(c, RestConnection) for c in connections), connections
+    rest = [c for c in connections if isinstance(c, RestConnection)]
+    for c in rest:
+        assert re.fullmatch(r"http://[a-z0-9-]+:5000", c.endpoint), c.endpoint
+    assert len({c.token_env for c in rest}) == len(registry)
 
 
 @pytest.fixture(scope="module")

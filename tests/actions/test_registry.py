@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.actions.device import Registry
+from assistant.actions.device import Registry, RestConnection
 from assistant.actions.errors import (
     RegistryNotFoundError,
     RegistryValidationError,
@@ -108,8 +108,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_with_endpoints_replaces_only_listed_devices(registry: Registry) -> None:
     moved = registry.with_endpoints({"kitchen_light": "http://127.0.0.1:5100/"})
-    assert moved.get("kitchen_light").endpoint == "http://127.0.0.1:5100"
-    assert moved.get("garage_door").endpoint == registry.get("garage_door").endpoint
+    assert moved.get("kitchen_light").connection == RestConnection("http://127.0.0.1:5100",
+                                                                   "KITCHEN_LIGHT_TOKEN")
+    assert moved.get("garage_door").connection == registry.get("garage_door").connection
     with pytest.raises(UnknownDeviceError):
         registry.with_endpoints({"toaster": "http://127.0.0.1:1"})
     with pytest.raises(UnknownDeviceError):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.actions.device import Device, Registry
+from assistant.actions.device import Device, Registry, RestConnection
 from assistant.actions.resolve import DeviceResolver
 from assistant.types import Entity
 
@@ -116,8 +116,9 @@ def test_resolves_from_nested_nlu_entities(resolver: DeviceResolver) -> None:
 
 def test_users_own_names_work_without_retraining() -> None:
     granny = Device(id="granny_lamp", name="Granny's lamp", room="den", type="light",
-                    capabilities=("on_off",), endpoint="http://granny:5000",
-                    token_env="GRANNY_TOKEN", aliases=("the big lamp",))
+                    capabilities=("on_off",),
+                    connection=RestConnection("http://granny:5000", "GRANNY_TOKEN"),
+                    aliases=("the big lamp",))
     resolver = DeviceResolver(Registry((granny,)))
     for phrase in ("granny's lamp", "big lamp", "Grany's lamp", "the lamp in the den"):
         assert [d.id for d in resolver.resolve(phrase).devices] == ["granny_lamp"], phrase

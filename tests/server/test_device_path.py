@@ -48,7 +48,7 @@ class _FailingStorage:
         return len(rows)
 
 
-class _RecordingClient:
+class _RecordingAdapters:
     def __init__(self) -> None:
         self.calls: list[Any] = []
 
@@ -58,8 +58,8 @@ class _RecordingClient:
 
 
 async def test_no_device_is_called_when_the_intent_cannot_be_written() -> None:
-    storage, client = _FailingStorage(), _RecordingClient()
-    services: Any = SimpleNamespace(storage=storage, client=client)
+    storage, client = _FailingStorage(), _RecordingAdapters()
+    services: Any = SimpleNamespace(storage=storage, adapters=client)
     light = load_registry(ROOT / "devices.yaml").get("hallway_light")
     with pytest.raises(DatabaseUnreachableError):
         await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
@@ -87,7 +87,7 @@ class _PickyStorage:
         return len(rows)
 
 
-class _AnsweringClient:
+class _AnsweringAdapters:
     async def command_many(self, commands: Any, *, requested_by: str) -> ActionResult:
         outcomes = tuple(Outcome(c.device.id, c.action, c.params, None, 200, {"text": "a\x00b"},
                                  5.0, 1) for c in commands)
@@ -96,7 +96,7 @@ class _AnsweringClient:
 
 async def test_an_outcome_the_database_refuses_is_kept_without_the_answer() -> None:
     storage = _PickyStorage()
-    services: Any = SimpleNamespace(storage=storage, client=_AnsweringClient())
+    services: Any = SimpleNamespace(storage=storage, adapters=_AnsweringAdapters())
     light = load_registry(ROOT / "devices.yaml").get("hallway_light")
     result = await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
     assert result.ok
@@ -108,7 +108,8 @@ async def test_an_outcome_the_database_refuses_is_kept_without_the_answer() -> N
 async def test_an_outcome_that_cannot_be_written_is_logged_and_the_result_kept(
         caplog: pytest.LogCaptureFixture) -> None:
     """The device did act: the caller hears so; the row stays pending; the log says why."""
-    services: Any = SimpleNamespace(storage=_PickyStorage(down=True), client=_AnsweringClient())
+    services: Any = SimpleNamespace(storage=_PickyStorage(down=True),
+                                      adapters=_AnsweringAdapters())
     light = load_registry(ROOT / "devices.yaml").get("hallway_light")
     with caplog.at_level(logging.ERROR):
         result = await device_calls.command(services, [light], "turn_on", {}, requested_by="t")
