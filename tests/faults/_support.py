@@ -235,11 +235,11 @@ def server(tmp: Path, *, model_dir: Path, devices_file: Path, database_url: str,
 
 def pg_bin() -> Path | None:
     """The folder of initdb/pg_ctl/postgres (Debian keeps them out of PATH)."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return candidates[-1].parent if candidates else None
+    if candidates:
+        return candidates[-1].parent
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
 
 
 @dataclass

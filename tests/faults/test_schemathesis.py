@@ -20,7 +20,7 @@ from tests.faults._support import BIN, ROOT, server, simulator
 pytestmark = pytest.mark.faults
 logger = logging.getLogger(__name__)
 
-EXAMPLES = int(os.environ.get("ASSISTANT_TEST_SCHEMATHESIS_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("ASSISTANT_TEST_SCHEMATHESIS_EXAMPLES", "200"))
 MIN_REQUESTS = 2000
 
 
