@@ -46,15 +46,25 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class ParseSource:
+    """Who answered a parse: the NLU backend (``local``, ...) and the model version."""
+
+    backend: str
+    model_version: str
+
+
+@dataclass(frozen=True)
 class ParseResult:
     text: str
     intent: IntentScore
     ranking: tuple[IntentScore, ...]
     entities: tuple[Entity, ...] = field(default_factory=tuple)
+    source: ParseSource | None = None  # set by the NLU backend that answered
 
     def to_dict(self) -> dict[str, Any]:
-        """Rasa-compatible shape (``intent``, ``entities``, ``intent_ranking``) plus nesting."""
-        return {
+        """Rasa-compatible shape (``intent``, ``entities``, ``intent_ranking``) plus nesting
+        and, when known, ``source`` (``{"backend": ..., "model_version": ...}``)."""
+        out: dict[str, Any] = {
             "text": self.text,
             "intent": {"name": self.intent.name, "confidence": round(self.intent.confidence, 4)},
             "entities": [e.to_dict() for e in self.entities],
@@ -62,3 +72,7 @@ class ParseResult:
                 {"name": s.name, "confidence": round(s.confidence, 4)} for s in self.ranking
             ],
         }
+        if self.source is not None:
+            out["source"] = {"backend": self.source.backend,
+                             "model_version": self.source.model_version}
+        return out
