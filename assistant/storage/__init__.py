@@ -1,10 +1,9 @@
-"""Storage: conversations, turns, device-call audit, devices and timers (SQLite or PostgreSQL)."""
+"""Storage: conversations, turns, the device-call audit and timers (SQLite or PostgreSQL)."""
 
 from assistant.storage.migrate import migrate
 from assistant.storage.records import (
     ConversationRecord,
     DeviceCallRecord,
-    DeviceRecord,
     NewTurn,
     SavedTurn,
     TimerRecord,
@@ -16,7 +15,6 @@ from assistant.storage.store import Storage
 __all__ = [
     "ConversationRecord",
     "DeviceCallRecord",
-    "DeviceRecord",
     "NewTurn",
     "SavedTurn",
     "Storage",

@@ -31,7 +31,7 @@ _ATTEMPT_KEYS = frozenset({"attempt", "started_at", "latency_ms", "status_code",
 class AuditStore(StoreBase):
     async def begin_device_calls(self, calls: Sequence[Mapping[str, Any]]) -> list[int]:
         """Write the intent of each call (keys ``device_id``, ``action``, ``params``,
-        ``requested_by`` and optionally ``conversation_id``, ``turn_id``, ``started_at``) as
+        ``requested_by`` and optionally ``conversation_id``, ``started_at``) as
         ``pending`` rows in one transaction; returns their ids, in order.
 
         Call the devices only after this returned: if it raises (E400/E408 database down,
@@ -75,7 +75,6 @@ class AuditStore(StoreBase):
         error_message: str | None = None,
         response: Any = None,
         conversation_id: str | None = None,
-        turn_id: int | None = None,
     ) -> DeviceCallRecord:
         """Append one finished call to the audit log (committed on return).
 
@@ -86,7 +85,7 @@ class AuditStore(StoreBase):
             device_id=device_id, action=action, params=params, requested_by=requested_by,
             success=success, started_at=started_at, latency_ms=latency_ms,
             status_code=status_code, error_code=error_code, error_message=error_message,
-            response=response, conversation_id=conversation_id, turn_id=turn_id))
+            response=response, conversation_id=conversation_id))
         async with self._transaction(write=True) as session:
             session.add(row)
             await session.flush()
@@ -103,8 +102,7 @@ class AuditStore(StoreBase):
 
     def _intent_values(
         self, *, device_id: str, action: str, params: Mapping[str, Any], requested_by: str,
-        conversation_id: str | None = None, turn_id: int | None = None,
-        started_at: datetime | None = None,
+        conversation_id: str | None = None, started_at: datetime | None = None,
     ) -> dict[str, Any]:
         check_text("device_id", device_id, 128)
         check_text("action", action, 64)
@@ -112,7 +110,7 @@ class AuditStore(StoreBase):
         if conversation_id is not None:
             check_text("conversation_id", conversation_id, 64)
         return {
-            "conversation_id": conversation_id, "turn_id": turn_id, "device_id": device_id,
+            "conversation_id": conversation_id, "device_id": device_id,
             "action": action, "params": check_json("params", dict(params)),
             "requested_by": requested_by,
             "started_at": self._now() if started_at is None else as_utc("started_at", started_at),
@@ -159,11 +157,11 @@ class AuditStore(StoreBase):
         success: bool, started_at: datetime | None = None, latency_ms: float | None = None,
         status_code: int | None = None, error_code: str | None = None,
         error_message: str | None = None, response: Any = None,
-        conversation_id: str | None = None, turn_id: int | None = None,
+        conversation_id: str | None = None,
     ) -> dict[str, Any]:
         values = self._intent_values(
             device_id=device_id, action=action, params=params, requested_by=requested_by,
-            conversation_id=conversation_id, turn_id=turn_id, started_at=started_at)
+            conversation_id=conversation_id, started_at=started_at)
         if error_code is not None:
             check_text("error_code", error_code, 32)
         values.update(
@@ -248,7 +246,6 @@ def _device_call(row: DeviceCall) -> DeviceCallRecord:
     return DeviceCallRecord(
         id=row.id,
         conversation_id=row.conversation_id,
-        turn_id=row.turn_id,
         device_id=row.device_id,
         action=row.action,
         params=copy.deepcopy(row.params),

@@ -117,7 +117,6 @@ class DeviceCall(Base):
     conversation_id: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
-    turn_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("turns.id", ondelete="SET NULL"))
     device_id: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]]
@@ -155,20 +154,6 @@ class DeviceCallAttempt(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("call_id", "attempt"),)
-
-
-class Device(Base):
-    __tablename__ = "devices"
-
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    name: Mapped[str] = mapped_column(String(256))
-    room: Mapped[str | None] = mapped_column(String(128))
-    type: Mapped[str] = mapped_column(String(64))
-    aliases: Mapped[list[Any]]
-    capabilities: Mapped[dict[str, Any]]
-    endpoint: Mapped[str | None] = mapped_column(String(512))
-    token_env: Mapped[str | None] = mapped_column(String(128))
-    updated_at: Mapped[datetime]
 
 
 class Timer(Base):

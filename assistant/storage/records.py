@@ -69,7 +69,6 @@ class SavedTurn:
 class DeviceCallRecord:
     id: int
     conversation_id: str | None
-    turn_id: int | None
     device_id: str
     action: str
     params: dict[str, Any]
@@ -95,19 +94,6 @@ class DeviceCallAttemptRecord:
     status_code: int | None
     error_code: str | None
     error_message: str | None
-
-
-@dataclass(frozen=True)
-class DeviceRecord:
-    id: str
-    name: str
-    room: str | None
-    type: str
-    aliases: tuple[str, ...]
-    capabilities: dict[str, Any]
-    endpoint: str | None
-    token_env: str | None
-    updated_at: datetime
 
 
 class TimerState(StrEnum):

@@ -16,15 +16,15 @@ from assistant.storage._locks import KeyedLocks
 from assistant.storage._url import display_url, resolve_url
 from assistant.storage.audit import AuditStore
 from assistant.storage.conversations import ConversationCache, ConversationStore
-from assistant.storage.devices import DeviceStore
 from assistant.storage.migrate import check_revision, migrate
 from assistant.storage.timers import TimerStore
 
 DEFAULT_TIMEOUT_S = 5.0
 
 
-class Storage(ConversationStore, AuditStore, DeviceStore, TimerStore):
-    """Conversations, turns, the device-call audit log, devices and timers.
+class Storage(ConversationStore, AuditStore, TimerStore):
+    """Conversations, turns, the device-call audit log and timers (devices are in
+    devices.yaml, not here).
 
     SQLite by default (``sqlite:///data/assistant.db``), PostgreSQL by URL
     (``postgresql://user:pw@host/db``); plain URLs are mapped to the async drivers.

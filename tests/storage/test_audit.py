@@ -14,7 +14,7 @@ from tests.storage._support import FakeClock, expect
 @pytest.mark.asyncio
 async def test_device_calls_are_recorded_and_filtered(storage: Storage, clock: FakeClock) -> None:
     conv = await storage.get_or_create_conversation(None, channel="rest", sender="ann")
-    saved = await storage.save_turn(conv.id, NewTurn(text="lamp on"), new_state="s", new_slots={})
+    await storage.save_turn(conv.id, NewTurn(text="lamp on"), new_state="s", new_slots={})
     ok = await storage.record_device_call(
         device_id="lamp.living",
         action="turn_on",
@@ -25,7 +25,6 @@ async def test_device_calls_are_recorded_and_filtered(storage: Storage, clock: F
         status_code=200,
         response={"state": "on", "名": "灯"},
         conversation_id=conv.id,
-        turn_id=saved.turn.id,
     )
     clock.advance(60)
     failed = await storage.record_device_call(
@@ -39,11 +38,11 @@ async def test_device_calls_are_recorded_and_filtered(storage: Storage, clock: F
         error_message="device timed out after 2.0 s",
     )
     expect(
-        (ok.params, ok.response, ok.turn_id, ok.started_at),
+        (ok.params, ok.response, ok.conversation_id, ok.started_at),
         (
             {"brightness": 30},
             {"state": "on", "名": "灯"},
-            saved.turn.id,
+            conv.id,
             clock.now - timedelta(seconds=60),
         ),
         "first call",
@@ -60,14 +59,14 @@ async def test_device_calls_are_recorded_and_filtered(storage: Storage, clock: F
 async def test_audit_rows_outlive_their_conversation(storage: Storage) -> None:
     """Foreign keys are on (SQLite too): deleting a conversation nulls the audit link."""
     conv = await storage.get_or_create_conversation(None, channel="rest", sender="ann")
-    saved = await storage.save_turn(conv.id, NewTurn(text="x"), new_state="s", new_slots={})
+    await storage.save_turn(conv.id, NewTurn(text="x"), new_state="s", new_slots={})
     await storage.record_device_call(
         device_id="fan", action="off", params={}, requested_by="ann", success=True,
-        conversation_id=conv.id, turn_id=saved.turn.id,
+        conversation_id=conv.id,
     )
     await storage.delete_conversation(conv.id)
     [call] = await storage.list_device_calls(device_id="fan")
-    expect((call.conversation_id, call.turn_id), (None, None), "links after deleting")
+    expect(call.conversation_id, None, "link after deleting")
 
 
 @pytest.mark.asyncio

@@ -9,20 +9,21 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from assistant.storage._engine import make_engine
 from assistant.storage._url import resolve_url
 from assistant.storage.errors import MigrationError
-from assistant.storage.migrate import head_revision
+from assistant.storage.migrate import alembic_config, head_revision, migrate
 from assistant.storage.models import Base
 from tests.storage._support import Database, expect
 
 TABLES = {"alembic_version", "conversations", "turns", "device_calls", "device_call_attempts",
-          "devices", "timers"}
+          "timers"}
 
 
 async def _inspect(database: Database, fn):  # type: ignore[no-untyped-def]
@@ -159,3 +160,46 @@ async def test_waiting_to_switch_a_new_database_to_wal_leaves_the_event_loop_run
     median = gaps[len(gaps) // 2]
     # each retry waits 20 ms: a blocking wait makes nearly every gap at least that long
     assert median < 0.015, f"the event loop stalled while waiting: median gap {median:.4f} s"
+
+
+def _columns(table: str) -> object:
+    def names(conn: Connection) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+    return names
+
+
+def _downgrade_to(revision: str) -> object:
+    def run(conn: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    return run
+
+
+@pytest.mark.asyncio
+async def test_0004_drops_the_unread_devices_table_and_turn_id_keeping_the_calls(
+    database: Database,
+) -> None:
+    expect(await migrate(database.url, schema=database.schema, revision="0003"), "0003", "rev")
+    engine = make_engine(resolve_url(database.url), schema=database.schema)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO devices (id, name, type, aliases, capabilities, updated_at) "
+                "VALUES ('lamp', 'lamp', 'light', '[]', '{}', CURRENT_TIMESTAMP)"))
+            await conn.execute(text(
+                "INSERT INTO device_calls (device_id, action, params, requested_by, started_at, "
+                "success, status, attempts) VALUES ('lamp', 'turn_on', '{}', 'ann', "
+                "CURRENT_TIMESTAMP, true, 'succeeded', 1)"))
+        expect(await database.migrate(), "0004", "revision after migrate")
+        assert "devices" not in await _inspect(database, _table_names)
+        assert "turn_id" not in await _inspect(database, _columns("device_calls"))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT device_id, action FROM device_calls"))).all()
+        expect([tuple(r) for r in rows], [("lamp", "turn_on")], "audit rows after 0004")
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade_to("0003"))
+        assert "devices" in await _inspect(database, _table_names)
+        assert "turn_id" in await _inspect(database, _columns("device_calls"))
+    finally:
+        await engine.dispose()
