@@ -1,7 +1,7 @@
 """Device errors (codes E5xx).
 
-E501-E507 describe one failed device call. The client raises them internally and turns them
-into ``Failure`` values, so a caller of ``DeviceClient.command`` never sees them raised.
+E501-E507 describe one failed device call. The REST adapter raises them internally and turns
+them into ``Failure`` values, so a caller of ``Adapters.command`` never sees them raised.
 The registry errors (E510-E512) and E513 (``scenes.yaml``) are raised: a broken data file
 stops start-up.
 """

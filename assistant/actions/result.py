@@ -14,7 +14,7 @@ from assistant.actions.device import Device
 
 @dataclass(frozen=True)
 class Command:
-    """One action for one device, for ``DeviceClient.command_many``."""
+    """One action for one device, for ``Adapters.command_many``."""
 
     device: Device
     action: str
