@@ -22,7 +22,9 @@ async def chat(settings: Settings) -> None:
         scheduler = TimerScheduler(services)
         scheduler.start()
         conversation = f"shell-{uuid.uuid4().hex[:12]}"
-        console.print(f"Chat with the assistant (conversation {conversation}). "
+        nlu = services.nlu.get().info()
+        console.print(f"Chat with the assistant (conversation {conversation}; NLU: "
+                      f"{nlu.backend} backend, model {nlu.model_version}). "
                       "Ctrl-D or /exit to quit.", markup=False)
         loop = asyncio.get_running_loop()
         try:

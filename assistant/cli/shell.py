@@ -13,21 +13,31 @@ from assistant.errors import InvalidTextError
 
 
 def nlu_shell(model_dir: Path) -> None:
-    from assistant.nlu.runtime import NLUModel
+    import asyncio
 
-    model = NLUModel.load(model_dir)
-    console.print(f"NLU shell ({model_dir}, {model.provider}, {model.precision}). "
-                  "Type a sentence; Ctrl-D or /exit to quit.")
+    asyncio.run(_nlu_shell(model_dir))
+
+
+async def _nlu_shell(model_dir: Path) -> None:
+    import asyncio
+
+    from assistant.nlu.backend import load_local
+
+    loop = asyncio.get_running_loop()
+    backend = await loop.run_in_executor(None, load_local, model_dir)
+    info = backend.info()
+    console.print(f"NLU shell ({model_dir}: {info.backend} backend, model {info.model_version}, "
+                  f"{info.provider}, {info.precision}). Type a sentence; Ctrl-D or /exit to quit.")
     while True:
         try:
-            line = input("> ")
+            line = await loop.run_in_executor(None, input, "> ")
         except (EOFError, KeyboardInterrupt):
             console.print()
             return
         if line.strip() in ("/exit", "/quit"):
             return
         try:
-            result = model.parse(line)
+            result = await backend.parse(line)
         except InvalidTextError as exc:
             console.print(json.dumps({"error": exc.to_dict()}))
             continue

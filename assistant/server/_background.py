@@ -1,5 +1,7 @@
 """A component built in the thread pool after start-up (the NLU model, the device resolver),
-so the server listens at once and ``/ready`` says when each part is there."""
+so the server listens at once and ``/ready`` says when each part is there. A component
+built from another (the dialogue engine, from the NLU backend's labels) names it in
+``after``: its build starts once that one is built or has failed."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from assistant.errors import AssistantError
 from assistant.server.context import in_context
@@ -19,8 +21,10 @@ logger = logging.getLogger(__name__)
 
 
 class Background(Generic[T]):
-    def __init__(self, name: str, build: Callable[[], T], pool: Executor) -> None:
+    def __init__(self, name: str, build: Callable[[], T], pool: Executor, *,
+                 after: Background[Any] | None = None) -> None:
         self.name = name
+        self._after = after
         self._build = build
         self._pool = pool
         self._value: T | None = None
@@ -33,6 +37,9 @@ class Background(Generic[T]):
             self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
 
     async def _run(self) -> None:
+        if self._after is not None:
+            self._after.start()
+            await self._after.close()  # built or failed: the build reads its value()
         started = time.perf_counter()
         try:
             value = await asyncio.get_running_loop().run_in_executor(
@@ -60,6 +67,10 @@ class Background(Generic[T]):
     @property
     def ready(self) -> bool:
         return self._value is not None
+
+    def value(self) -> T | None:
+        """The value once built, else None (never raises)."""
+        return self._value
 
     def status(self) -> dict[str, object]:
         if self._value is not None:

@@ -3,32 +3,32 @@ read and write the stored state."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.nlu.data.types import label_parts
 
 if TYPE_CHECKING:
     from assistant.dialogue import DialogueEngine, DialogueState
     from assistant.dialogue.grounding import Vocabulary
+    from assistant.nlu.backend import BackendInfo
     from assistant.types import Entity
 
 log = logging.getLogger(__name__)
 
-def load_engine(settings: Settings) -> DialogueEngine:
-    """The flows of ``settings.flows_dir``, checked against the NLU intents and the device
-    actions; a broken flow raises FlowValidationError (E600) listing every problem."""
+
+def load_engine(settings: Settings, nlu: BackendInfo | None) -> DialogueEngine:
+    """The flows of ``settings.flows_dir``, checked against the intents and entity types the
+    NLU can return (the data's domain, and the backend's ``nlu`` when it is there) and the
+    device actions; a broken flow raises FlowValidationError (E600) listing every problem."""
     from assistant.actions.catalogue import ACTIONS, CAPABILITIES
     from assistant.dialogue import DialogueEngine
+    from assistant.nlu.backend import known_labels
 
-    intents, entities = nlu_labels(settings)
+    intents, entities = known_labels(settings.data_dir, nlu)
     return DialogueEngine.load(Path(settings.flows_dir), intents=intents, actions=tuple(ACTIONS),
                                entities=entities or None, capabilities=CAPABILITIES,
                                vocabulary=vocabulary(settings))
@@ -52,31 +52,6 @@ def vocabulary(settings: Settings) -> Vocabulary | None:
     names = [n for d in registry for n in (d.name, *d.aliases, d.room)]
     return Vocabulary.build(((e.intent, e.text, [(a.start, a.end, a.entity) for a in e.entities])
                              for e in data.examples), names)
-
-
-def nlu_labels(settings: Settings) -> tuple[list[str], list[str]]:
-    """The intents and entities the NLU can return: the domain's (``data_dir/domain.yml``),
-    plus the trained model's labels and its fallback intent."""
-    intents: dict[str, None] = {}
-    entities: dict[str, None] = {}
-    domain = Path(settings.data_dir) / "domain.yml"
-    if domain.is_file():
-        doc = yaml.safe_load(domain.read_text(encoding="utf-8"))
-        if isinstance(doc, dict):
-            intents.update(dict.fromkeys(str(i) for i in doc.get("intents") or []))
-            entities.update(dict.fromkeys(str(e) for e in doc.get("entities") or []))
-    labels = Path(settings.model_dir) / "labels.json"
-    if labels.is_file():
-        data = json.loads(labels.read_text(encoding="utf-8"))
-        intents.update(dict.fromkeys(data.get("intents", [])))
-        entities.update(dict.fromkeys(label_parts(str(e))[0] for e in data.get("entities", [])
-                                      if e != "O"))
-        config = Path(settings.model_dir) / "config.json"
-        if config.is_file():
-            fallback = json.loads(config.read_text(encoding="utf-8")).get("fallback_intent")
-            if fallback:
-                intents[fallback] = None
-    return list(intents), list(entities)
 
 
 def split(text: str, entities: Sequence[Entity]) -> list[str]:

@@ -22,6 +22,5 @@ async def rasa_parse(request: web.Request) -> web.Response:
 async def _parse(request: web.Request, text: str) -> dict[str, object]:
     services = request.app[SERVICES]
     check_text(text, services.settings.max_text_chars)
-    model = services.nlu.get()
-    result = await services.run_blocking(model.parse, text)
+    result = await services.nlu.get().parse(text)  # E200 / E707 while there is none
     return result.to_dict()

@@ -33,7 +33,7 @@ async def ready(request: web.Request) -> web.Response:
 
 async def readiness(services: Services) -> dict[str, dict[str, Any]]:
     checks: dict[str, dict[str, Any]] = {
-        "model": services.nlu.status(),
+        "model": _nlu(services),
         "resolver": services.resolver.status(),
         "dialogue": services.dialogue.status(),
         "database": await _database(services),
@@ -45,6 +45,15 @@ async def readiness(services: Services) -> dict[str, dict[str, Any]]:
                                else {"ok": False, "error": {"code": NotReadyError.code,
                                                             "message": "simulator not running"}})
     return checks
+
+
+def _nlu(services: Services) -> dict[str, Any]:
+    """The NLU backend's load status and, once it is there, which backend and model answer."""
+    status: dict[str, Any] = dict(services.nlu.status())
+    backend = services.nlu.value()
+    if backend is not None:
+        status.update(backend.info().to_dict())
+    return status
 
 
 async def _database(services: Services) -> dict[str, Any]:

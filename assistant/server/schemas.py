@@ -72,13 +72,19 @@ class EntityOut(BaseModel):
     group: str | None = None
 
 
+class ParseSourceOut(BaseModel):
+    backend: str = Field(description="the NLU backend that answered, e.g. local")
+    model_version: str = Field(description="the model that answered (changes with training)")
+
+
 class ParseOut(BaseModel):
-    """Rasa's parse shape, plus nested entities (``parent`` / ``children``)."""
+    """Rasa's parse shape, plus nested entities (``parent`` / ``children``) and who answered."""
 
     text: str
     intent: IntentOut
     entities: list[EntityOut]
     intent_ranking: list[IntentOut]
+    source: ParseSourceOut | None = None
 
 
 class PendingReply(BaseModel):

@@ -2,10 +2,10 @@
 
 The app opens it in a ``cleanup_ctx``; ``assistant shell`` opens it directly. Order: the
 thread pool, the registry and the scenes (checked), storage (migrated), the simulator (when
-``simulate``), the device adapters (one per kind of connection in use); then the NLU model,
-the device resolver (spaCy) and the
-dialogue engine are built in the pool while the server already answers (``/ready`` says when
-they are there).
+``simulate``), the device adapters (one per kind of connection in use); then the NLU
+backend (``assistant.nlu.backend``), the device resolver (spaCy) and the dialogue engine
+(from the backend's labels, once it is there) are built in the pool while the server
+already answers (``/ready`` says when they are there).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from assistant.actions.resolve import DeviceResolver
     from assistant.actions.scenes import Scenes
     from assistant.actions.simulator import DeviceSimulator
-    from assistant.nlu.runtime import NLUModel
+    from assistant.nlu.backend import NLUBackend
     from assistant.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Services:
     registry: Registry
     adapters: Adapters  # each device to its adapter (rest, ...)
     simulator: DeviceSimulator | None
-    nlu: Background[NLUModel]
+    nlu: Background[NLUBackend]
     resolver: Background[DeviceResolver]
     dialogue: Background[Any]  # assistant.dialogue.DialogueEngine
     scenes: Scenes
@@ -91,9 +91,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             per_device_concurrency=settings.device_concurrency, tokens=tokens or {}))
         await stack.enter_async_context(adapters)
 
-        nlu = Background("NLU model", lambda: _load_model(settings), pool)
+        nlu: Background[NLUBackend] = Background("NLU model",
+                                                 lambda: _load_backend(settings, pool), pool)
         resolver = Background("device resolver", lambda: _build_resolver(registry), pool)
-        dialogue = Background("dialogue engine", lambda: _load_dialogue(settings), pool)
+        dialogue = Background("dialogue engine", lambda: _load_dialogue(settings, nlu.value()),
+                              pool, after=nlu)
         services = Services(settings, pool, storage, registry, adapters, simulator, nlu,
                             resolver, dialogue, scenes)
         stack.callback(services.events.close)  # subscriptions end at shut-down
@@ -117,10 +119,10 @@ async def _warn_pending_calls(storage: Storage) -> None:
                        pending[0].started_at.isoformat())
 
 
-def _load_model(settings: Settings) -> NLUModel:
-    from assistant.nlu.runtime import NLUModel
+def _load_backend(settings: Settings, pool: ThreadPoolExecutor) -> NLUBackend:
+    from assistant.nlu.backend import load_local
 
-    return NLUModel.load(settings.model_dir, threads=settings.nlu_threads)
+    return load_local(settings.model_dir, pool, threads=settings.nlu_threads)
 
 
 def _build_resolver(registry: Registry) -> DeviceResolver:
@@ -129,7 +131,7 @@ def _build_resolver(registry: Registry) -> DeviceResolver:
     return DeviceResolver(registry)
 
 
-def _load_dialogue(settings: Settings) -> Any:
+def _load_dialogue(settings: Settings, nlu: NLUBackend | None) -> Any:
     from assistant.server.dialogue import load_engine
 
-    return load_engine(settings)
+    return load_engine(settings, nlu.info() if nlu is not None else None)

@@ -1,7 +1,7 @@
 """One message of a conversation, end to end, and one timer firing.
 
 Under the conversation's lock: read the conversation, split the text into clauses and parse
-them (thread pool), let the dialogue engine decide (its device calls are audited as they
+them (the NLU backend), let the dialogue engine decide (its device calls are audited as they
 happen), then store the turn and the new state in one transaction, before the caller answers;
 only then tell the conversation's subscribers (``events``): its actions, then its replies.
 """
@@ -54,7 +54,7 @@ async def handle_message(
     none (``owner``: the principal's id, stored on a new conversation)."""
     started = time.perf_counter()
     check_text(text, services.settings.max_text_chars)  # E302 empty, E301 too long
-    model = services.nlu.get()  # E200 / E707 before anything is written
+    backend = services.nlu.get()  # E200 / E707 before anything is written
     engine = services.dialogue.get()
     services.resolver.get()
     cid = conversation_id or uuid.uuid4().hex
@@ -64,10 +64,9 @@ async def handle_message(
             cid, channel=channel, sender=sender[:128], owner=owner)
         if not may_continue(owner, conv.owner):
             raise hidden(cid)
-        whole = await services.run_blocking(model.parse, text)
+        whole = await backend.parse(text)
         clauses = split(text, whole.entities)
-        parses = ([whole] if len(clauses) == 1
-                  else await services.run_blocking(model.parse_batch, clauses))
+        parses = [whole] if len(clauses) == 1 else await backend.parse_batch(clauses)
         executor = ServerExecutor(services, conversation_id=cid, requested_by=requested_by)
         result = await engine.handle_turn(parses, state_from(conv.context.get(DIALOGUE)),
                                           executor, raw_text=text)

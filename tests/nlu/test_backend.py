@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,13 +24,13 @@ from assistant.nlu.backend import (
     load_local,
 )
 from assistant.nlu.runtime import NLUModel
-from assistant.types import ParseSource
+from assistant.types import ParseResult, ParseSource
 
 
 @pytest.fixture(scope="module")
-def pool() -> ThreadPoolExecutor:
+def pool() -> Iterator[ThreadPoolExecutor]:
     with ThreadPoolExecutor(2, thread_name_prefix="nlu-test") as executor:
-        yield executor  # type: ignore[misc]
+        yield executor
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ async def test_parses_in_the_given_pool_not_on_the_loop(tiny_model: Path,
     model = NLUModel.load(tiny_model)
     original = model.parse_batch
 
-    def spy(texts: list[str]) -> object:
+    def spy(texts: Sequence[str]) -> list[ParseResult]:
         threads.append(threading.current_thread().name)
         return original(texts)
 

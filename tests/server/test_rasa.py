@@ -35,7 +35,8 @@ async def test_rasa_webhook_and_model_parse_shapes(make_settings: Callable[..., 
         resp = await srv.client.post("/model/parse", json={"text": "turn off the kitchen light"})
         parsed = await resp.json()
         expect(resp.status, 200, "parse status")
-        expect(sorted(parsed), ["entities", "intent", "intent_ranking", "text"], "parse keys")
+        expect(sorted(parsed), ["entities", "intent", "intent_ranking", "source", "text"],
+               "parse keys (Rasa's, and which NLU backend and model answered)")
         expect(parsed["intent"]["name"], "turn_off", "intent")
         expect(sorted(parsed["intent"]), ["confidence", "name"], "intent keys")
         device = [e for e in parsed["entities"] if e["entity"] == "device"]
