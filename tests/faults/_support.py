@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -36,11 +37,11 @@ def free_port() -> int:
 
 
 def free_port_block(count: int) -> int:
-    """A base port whose ``count`` consecutive ports are free now."""
+    """A base port whose ``count`` consecutive ports are free now, below the ephemeral range
+    (32768+ on Linux) so that no other process's outgoing connection takes one meanwhile."""
+    rng = random.Random()
     for _ in range(50):
-        base = free_port()
-        if base + count >= 65000:
-            continue
+        base = rng.randrange(20000, 32000 - count)
         socks = []
         try:
             for i in range(count):
