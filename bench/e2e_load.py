@@ -294,7 +294,10 @@ def main() -> None:
                    help="run the server in this process (RSS then includes the client)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "e2e_load.json")
     args = p.parse_args()
-    if not (args.model / "meta.json").exists():
+    from assistant.nlu.backend import UNVERSIONED, model_version
+
+    version = model_version(args.model)
+    if version == UNVERSIONED:
         raise SystemExit(f"no trained model in {args.model} (train one with `assistant train`)")
 
     with tempfile.TemporaryDirectory(prefix="assistant-e2e-") as name:
@@ -309,7 +312,7 @@ def main() -> None:
                 stop_server(proc)
     report = {
         "benchmark": "e2e_load", "smoke": args.duration < 30,
-        "config": {"model": str(args.model), "duration_s": args.duration,
+        "config": {"model": str(args.model), "model_version": version, "duration_s": args.duration,
                    "target_rps": args.rate, "conversations": args.conversations,
                    "server": "in-process" if args.in_process else "subprocess",
                    "worker_threads": args.worker_threads, "seed": args.seed,

@@ -11,6 +11,7 @@ Public datasets are read in place from ../shared/datasets (or --datasets DIR).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -21,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.nlu.backend import load_local
 from assistant.nlu.config import load_config
 from assistant.nlu.data.importers import load_dataset
 from assistant.nlu.evaluation import evaluate
-from assistant.nlu.runtime import NLUModel
 from assistant.nlu.training.pipeline import train_model
 
 
@@ -69,10 +70,12 @@ def main() -> None:
     if test is None:
         result.update({"split": "stratified 20% holdout", **outcome.metrics})
     else:
-        model = NLUModel.load(model_dir, precision="int8")
-        summary = evaluate(model.parse_batch, load_dataset(test), args.out / f"reports-{args.dataset}")
-        fp32 = NLUModel.load(model_dir, precision="fp32")
-        summary32 = evaluate(fp32.parse_batch, load_dataset(test), args.out / f"reports-{args.dataset}-fp32")
+        int8, fp32 = (load_local(model_dir, precision=p) for p in ("int8", "fp32"))
+        with asyncio.Runner() as loop:  # one event loop for every parse
+            summary = evaluate(lambda texts: loop.run(int8.parse_batch(texts)),
+                               load_dataset(test), args.out / f"reports-{args.dataset}")
+            summary32 = evaluate(lambda texts: loop.run(fp32.parse_batch(texts)),
+                                 load_dataset(test), args.out / f"reports-{args.dataset}-fp32")
         result.update({
             "split": str(test.relative_to(args.datasets)),
             "examples": summary.n_examples,

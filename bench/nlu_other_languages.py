@@ -12,6 +12,7 @@ Each is parsed one at a time with the INT8 model.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections import Counter
@@ -20,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.nlu.runtime import NLUModel
+from assistant.nlu.backend import NLUBackend, load_local
+from assistant.types import ParseResult
 
 SENTENCES = (
     "allume la lumière de la cuisine", "éteins la télé", "quelle heure est-il",
@@ -39,12 +41,17 @@ SENTENCES = (
 )
 
 
+async def parse_each(backend: NLUBackend, texts: tuple[str, ...]) -> list[ParseResult]:
+    """One sentence per call, as the server parses."""
+    return [await backend.parse(t) for t in texts]
+
+
 def measure(model_dir: Path) -> dict[str, object]:
-    model = NLUModel.load(model_dir, precision="int8")
-    phrases = [s for s in SENTENCES if model.phrases.match(s) is not None]
+    backend = load_local(model_dir, precision="int8")
+    phrases = [s for s in SENTENCES if backend.model.phrases.match(s) is not None]
     if phrases:
         raise SystemExit(f"{model_dir}: these are phrases of the model, not test sentences: {phrases}")
-    results = [model.parse(s) for s in SENTENCES]
+    results = asyncio.run(parse_each(backend, SENTENCES))
     intents = Counter(r.intent.name for r in results)
     return {
         "model": str(model_dir),

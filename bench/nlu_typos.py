@@ -13,6 +13,7 @@ at a time with the INT8 model.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import sys
@@ -21,10 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.nlu.backend import NLUBackend, load_local
 from assistant.nlu.data.loader import load_training_data
-from assistant.nlu.runtime import NLUModel
+from assistant.nlu.data.types import Example
 from assistant.nlu.training.train import split_holdout
 from assistant.nlu.training.typos import with_typo
+from assistant.types import ParseResult
+
+
+async def parse_each(backend: NLUBackend, examples: list[Example]) -> list[ParseResult]:
+    """One sentence per call, as the server parses."""
+    return [await backend.parse(e.text) for e in examples]
 
 
 def main() -> None:
@@ -42,12 +50,14 @@ def main() -> None:
              if c is not None]
     results = []
     for folder in args.models:
-        config = json.loads((folder / "config.json").read_text())
+        backend = load_local(folder, precision="int8")
+        config = backend.model.config  # the training config the folder records
         if (config.get("holdout_fraction"), config.get("seed")) != (0.2, args.seed):
             raise SystemExit(f"{folder} was not trained with holdout 0.2 and seed {args.seed}")
-        model = NLUModel.load(folder, precision="int8")
-        clean = sum(model.parse(e.text).intent.name == e.intent for e in held)
-        typo = sum(model.parse(e.text).intent.name == e.intent for e in typos)
+        clean = sum(r.intent.name == e.intent
+                    for r, e in zip(asyncio.run(parse_each(backend, held)), held, strict=True))
+        typo = sum(r.intent.name == e.intent
+                   for r, e in zip(asyncio.run(parse_each(backend, typos)), typos, strict=True))
         results.append({"model": str(folder), "epochs": config.get("epochs"),
                         "typo_rate": config.get("typo_rate", 0.0),
                         "held_out": len(held), "intent_accuracy": clean / len(held),
