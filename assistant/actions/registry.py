@@ -118,9 +118,11 @@ def _child(node: yaml.Node, part: Any, *, key: bool = False) -> yaml.Node | None
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                return k if key else v
+                found: yaml.Node = k if key else v
+                return found
     elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+        item: yaml.Node = node.value[part]
+        return item
     return None
 
 
@@ -188,7 +190,8 @@ def _connection_problems(devices: list[Any], data: dict[str, Any], root: yaml.No
             problems.append(Problem(where, f"{_item_label(item, i)}: unknown adapter {name!r}",
                                     _suggest(name, kind_names())))
             continue
-        own = {k: v for k, v in item.items() if k not in DeviceSpec.model_fields}
+        own = {k: v for k, v in item.items()  # a key that is no string: DeviceSpec says so
+               if isinstance(k, str) and k not in DeviceSpec.model_fields}
         try:
             kind.spec.model_validate(own)
         except ValidationError as exc:
