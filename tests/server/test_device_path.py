@@ -271,7 +271,7 @@ async def test_one_slow_device_does_not_slow_the_others(
     """Ten calls to a slow device; a healthy device and GET /api/v1/devices stay fast (the
     ten used to fill the client-wide limit of 8: 1.5 s for a healthy device, 8 s for the
     list)."""
-    slow_s = 1.2
+    slow_s = 2.0
     async with running(make_settings(device_deadline_s=3.0, device_attempts=1)) as srv:
         await srv.simulator.set_faults("ceiling_fan", latency_ms=slow_s * 1000)
         await _timed(srv, "GET", "/api/v1/devices/kitchen_light")  # warm-up
@@ -279,17 +279,20 @@ async def test_one_slow_device_does_not_slow_the_others(
             "device": "ceiling_fan", "action": "toggle"})) for _ in range(10)]
         await asyncio.sleep(0.2)  # the slow calls hold their turns
         healthy_status, healthy_s = await _timed(srv, "POST", "/api/v1/commands", json=LIGHT)
+        healthy_before_slow = not any(task.done() for task in slow)
         started = time.perf_counter()
         listed = await srv.client.get("/api/v1/devices")
         devices = {d["id"]: d for d in (await listed.json())["devices"]}
         list_status, list_s = listed.status, time.perf_counter() - started
+        list_before_slow = not any(task.done() for task in slow)
         results = await asyncio.gather(*slow)
     expect((healthy_status, list_status), (200, 200), "healthy command and device list")
     assert srv.simulator.stats("ceiling_fan").max_in_flight <= 2
-    assert healthy_s < slow_s / 4, f"healthy command took {healthy_s:.2f} s"
-    # the list does not queue behind the busy fan: it reports it busy (E507) at once
-    assert list_s < slow_s / 2, f"GET /api/v1/devices took {list_s:.2f} s"
+    # no time budget (a loaded machine misses any): the healthy command and the list are
+    # answered while the slow fan still holds every one of its calls
+    assert healthy_before_slow, f"the healthy command ({healthy_s:.2f} s) waited for the fan"
+    assert list_before_slow, f"GET /api/v1/devices ({list_s:.2f} s) waited for the fan"
     expect((devices["ceiling_fan"]["reachable"], devices["ceiling_fan"]["error"]["code"],
             devices["kitchen_light"]["reachable"]), (False, "E507", True), "the list")
-    assert max(t for _, t in results) < 3.0 + 0.7, results
+    assert max(t for _, t in results) < 3.0 + 1.5, results  # the call deadline holds
     assert {status for status, _ in results} <= {200, 503, 504}, results  # 503: E507 busy
