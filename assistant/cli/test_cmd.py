@@ -19,12 +19,16 @@ def test_nlu(
     out: Path = typer.Option(Path("reports"), "--out", help="folder for the reports"),
 ) -> None:
     """Write intent_report.json, entity_report.json, errors.json and a confusion matrix PNG."""
+    import asyncio
+
+    from assistant.nlu.backend import load_local
     from assistant.nlu.data.importers import load_dataset
     from assistant.nlu.evaluation import evaluate
-    from assistant.nlu.runtime import NLUModel
 
-    nlu = NLUModel.load(model)
-    summary = evaluate(nlu.parse_batch, load_dataset(data), out)
+    backend = load_local(model)
+    with asyncio.Runner() as loop:  # one event loop for every parse
+        summary = evaluate(lambda texts: loop.run(backend.parse_batch(texts)),
+                           load_dataset(data), out)
     console.print(
         f"intent accuracy {summary.intent_accuracy:.4f}, entity micro F1 "
         f"{summary.entity_micro_f1:.4f} on {summary.n_examples} examples; reports in {out}"
