@@ -102,8 +102,10 @@ def load_stories(path: Path) -> list[Conversation]:
         if not isinstance(loaded, list):
             problems.append(Problem(f"{file}:1", "expected a list of conversations"))
             continue
+        lines = _item_lines(file)
         for i, raw in enumerate(loaded):
-            conv = _conversation(raw, f"{file}#{i + 1}", problems)
+            line, turn_lines = lines[i] if i < len(lines) else (1, [])
+            conv = _conversation(raw, f"{file}:{line} #{i + 1}", problems, turn_lines)
             if conv is not None:
                 out.append(conv)
     if problems:
@@ -111,7 +113,25 @@ def load_stories(path: Path) -> list[Conversation]:
     return out
 
 
-def _conversation(raw: Any, where: str, problems: list[Problem]) -> Conversation | None:
+def _item_lines(file: Path) -> list[tuple[int, list[int]]]:
+    """The line of each conversation of a stories file, and of each of its turns (1-based),
+    from the composed YAML (the file already loaded, so it composes)."""
+    root = yaml.compose(file.read_text(encoding="utf-8"))
+    if not isinstance(root, yaml.SequenceNode):
+        return []
+    out: list[tuple[int, list[int]]] = []
+    for item in root.value:
+        turns: list[int] = []
+        if isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                if key.value == "turns" and isinstance(value, yaml.SequenceNode):
+                    turns = [t.start_mark.line + 1 for t in value.value]
+        out.append((item.start_mark.line + 1, turns))
+    return out
+
+
+def _conversation(raw: Any, where: str, problems: list[Problem],
+                  turn_lines: list[int] | None = None) -> Conversation | None:
     if not isinstance(raw, dict):
         problems.append(Problem(where, "a conversation must be a mapping with name and turns"))
         return None
@@ -126,8 +146,13 @@ def _conversation(raw: Any, where: str, problems: list[Problem]) -> Conversation
         problems.append(Problem(where, "turns: expected a non-empty list"))
         return None
     turns = []
+    turn_lines = turn_lines or []
     for j, t in enumerate(turns_raw):
-        turn = _turn(t, f"{where} turn {j + 1}", problems)
+        at = where
+        if j < len(turn_lines):  # "file:LINE #i (name)" -> the turn's own line
+            file_part, _, rest = where.partition(" #")
+            at = f"{file_part.rsplit(':', 1)[0]}:{turn_lines[j]} #{rest}"
+        turn = _turn(t, f"{at} turn {j + 1}", problems)
         if turn is not None:
             turns.append(turn)
     return Conversation(name, where, tuple(turns))

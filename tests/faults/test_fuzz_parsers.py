@@ -23,6 +23,9 @@ from assistant.server.conversation_tests import ConversationTestError, load_stor
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ_SECONDS = int(os.environ.get("ASSISTANT_TEST_FUZZ_SECONDS", "45"))
+# a fixed seed, so a run replays the same inputs (longer runs in bench/ explore new ones)
+FUZZ_SEED = int(os.environ.get("ASSISTANT_TEST_FUZZ_SEED", "1"))
+FUZZ_RUNS = int(os.environ.get("ASSISTANT_TEST_FUZZ_RUNS", "6000"))  # FUZZ_SECONDS bounds it too
 DEEP = "[" * 5000 + "]" * 5000  # PyYAML composes nested collections recursively
 
 
@@ -86,6 +89,27 @@ def test_stories_not_utf8_are_a_coded_problem(tmp_path: Path) -> None:
     assert _only_problem(err.value).startswith(f"{path}:1: not UTF-8 text")
 
 
+def test_training_data_with_a_list_as_key_is_a_coded_problem(tmp_path: Path) -> None:
+    """Found by the fuzzer: ``[a]: x`` as a key raised TypeError (unhashable list)."""
+    data = tmp_path / "nlu.yml"
+    data.write_text('version: "3.1"\n[a]: x\nnlu:\n- intent: a\n  {b: 1}: 2\n'
+                    '  examples: |\n    - hi\n')
+    with pytest.raises(DataValidationError) as info:
+        load_training_data(data)
+    assert [p.where for p in info.value.problems] == [f"{data}:2", f"{data}:5"]
+
+
+def test_story_problems_name_their_line(tmp_path: Path) -> None:
+    """Found by the fuzzer: story problems said "file#1 (name) turn 1", with no line."""
+    stories = tmp_path / "stories.yml"
+    stories.write_text("- name: a\n  turns:\n    - user: hi\n      zeplies: [x]\n"
+                       "- name: b\n  bogus: 1\n  turns:\n    - user: x\n")
+    with pytest.raises(ConversationTestError) as info:
+        load_stories(stories)
+    assert [p.where for p in info.value.problems] == [
+        f"{stories}:3 #1 (a) turn 1", f"{stories}:5 #2 (b)"]
+
+
 @pytest.mark.faults
 def test_atheris_finds_no_crash_in_the_parsers(tmp_path: Path) -> None:
     """One atheris process over all five parsers (the first byte picks one), seeded from the
@@ -94,7 +118,8 @@ def test_atheris_finds_no_crash_in_the_parsers(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"  # seeded by the harness
     run = subprocess.run(
         [sys.executable, "-m", "tests.faults.fuzz_targets", "all", str(corpus),
-         f"-max_total_time={FUZZ_SECONDS}", "-timeout=300", "-rss_limit_mb=2048",
+         f"-max_total_time={FUZZ_SECONDS}", f"-seed={FUZZ_SEED}", f"-runs={FUZZ_RUNS}",
+         "-timeout=300", "-rss_limit_mb=2048",
          f"-artifact_prefix={tmp_path}/", "-print_final_stats=1"],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=FUZZ_SECONDS + 300)
     output = "\n".join(line for line in (run.stdout + run.stderr).splitlines()

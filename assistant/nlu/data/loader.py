@@ -64,6 +64,12 @@ def load_training_data(path: str | Path) -> TrainingData:
     return collector.finish(f"{path}:1")
 
 
+def _key_text(node: yaml.Node) -> str:
+    """A mapping key as text; a list or mapping used as a key (``[a]: x``) becomes text that
+    no known key equals, so it is reported as an unknown key with its line."""
+    return node.value if isinstance(node, yaml.ScalarNode) else f"<a {node.id} as key>"
+
+
 def _did_you_mean(name: str, options: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(options), n=1)
     return f"did you mean {close[0]!r}?" if close else ""
@@ -111,7 +117,7 @@ class _Collector:
             self.problem(f"{where}:1", "top level must be a mapping", 'start with version: "3.1"')
             return
         for key_node, value in root.value:
-            key = key_node.value
+            key = _key_text(key_node)
             at = f"{where}:{key_node.start_mark.line + 1}"
             if key not in TOP_KEYS:
                 self.problem(at, f"unknown top-level key {key!r}",
@@ -148,7 +154,7 @@ class _Collector:
             if not isinstance(item, yaml.MappingNode):
                 self.problem(at, "an nlu item must be a mapping", "write '- intent: name' + 'examples: |'")
                 continue
-            fields = {k.value: (k, v) for k, v in item.value}
+            fields = {_key_text(k): (k, v) for k, v in item.value}
             for key, (knode, _) in fields.items():
                 if key not in ITEM_KEYS:
                     self.problem(f"{where}:{knode.start_mark.line + 1}", f"unknown key {key!r}",
@@ -184,7 +190,7 @@ class _Collector:
         Other metadata keys are Rasa's or the user's own and are left alone."""
         if not isinstance(node, yaml.MappingNode):
             return None
-        fields = {k.value: v for k, v in node.value}
+        fields = {_key_text(k): v for k, v in node.value}
         match = fields.get("match")
         if match is None:
             return None
